@@ -45,7 +45,7 @@ _LAZY: dict[str, str] = {
     "MixingResult": "hiqlip_plugin.sdp.mixing",
 }
 _SUBMODULES = ("examples", "exceptions", "ising", "network", "lipschitz", "samplers", "composites", "sdp",
-               "qiskit", "hardware", "problems", "studies", "cli")
+               "qiskit", "hardware", "problems", "cli")
 
 __all__ = sorted(_LAZY)
 
