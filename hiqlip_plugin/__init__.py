@@ -36,6 +36,8 @@ _LAZY: dict[str, str] = {
     "Realizability": "hiqlip_plugin.lipschitz.realizability",
     "sampled_lipschitz": "hiqlip_plugin.lipschitz.sampling",
     "alternating_search": "hiqlip_plugin.lipschitz.local_search",
+    "deep_block_search": "hiqlip_plugin.lipschitz.deep",
+    "BlockSearchResult": "hiqlip_plugin.lipschitz.deep",
     "estimate_lipschitz": "hiqlip_plugin.lipschitz.estimate",
     "LipschitzReport": "hiqlip_plugin.lipschitz.estimate",
     "LipschitzEstimate": "hiqlip_plugin.lipschitz.estimate",
