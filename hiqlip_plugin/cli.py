@@ -92,7 +92,8 @@ def _run_hardware() -> int:
     from hiqlip_plugin.hardware import hardware_report
 
     for status in hardware_report():
-        print(status)
+        state = "available" if status.available else ("not configured" if status.installed else "not installed")
+        print(f"{status.name:6s} {state}: {status.detail}")
     return 0
 
 
