@@ -117,6 +117,8 @@ def _primitive(solver: Any) -> Any:
 def _backend_qubits(primitive: Any) -> int | None:
     """Number of qubits of the primitive's backend (``backend`` or Aer's ``_backend``), or ``None``."""
     backend = getattr(primitive, "backend", None) or getattr(primitive, "_backend", None)
+    if callable(backend) and not hasattr(backend, "num_qubits"):  # qiskit-ibm-runtime samplers: a method
+        backend = backend()
     if backend is None:
         return None
     qubits = getattr(backend, "num_qubits", None)
@@ -135,6 +137,8 @@ def _seeded(primitive: Any, seed: int | None) -> Iterator[None]:
     options = getattr(primitive, "options", None)
     if hasattr(options, "seed_simulator"):  # qiskit BackendSamplerV2
         target, attribute = options, "seed_simulator"
+    elif hasattr(getattr(options, "simulator", None), "seed_simulator"):  # qiskit-ibm-runtime samplers
+        target, attribute = options.simulator, "seed_simulator"
     elif hasattr(primitive, "_seed"):  # StatevectorSampler, qiskit-aer SamplerV2
         target, attribute = primitive, "_seed"
     else:
