@@ -80,6 +80,7 @@ __all__ = [
     "LipschitzQUBO",
     "fgl_bqm",
     "pattern_gradient",
+    "check_patterns",
     "block_matrix",
     "bilinear_matrix",
     "input_label",
@@ -147,7 +148,20 @@ def parse_norm(norm: Any) -> Norm:
     raise ValueError(f"unsupported norm {norm!r}: use 'inf', 2 or 1")
 
 
-def _check_patterns(network: ReLUNetwork, patterns: Sequence[npt.ArrayLike | None]) -> list[np.ndarray | None]:
+def check_patterns(network: ReLUNetwork, patterns: Sequence[npt.ArrayLike | None]) -> list[np.ndarray | None]:
+    """Validate one 0/1 pattern per hidden layer (``None`` entries allowed) and return them as int8 arrays.
+
+    Raises:
+        ValueError: If the count, a shape or a value is wrong.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin import ReLUNetwork
+        >>> from hiqlip_plugin.lipschitz.formulation import check_patterns
+        >>> net = ReLUNetwork([np.ones((2, 3)), np.ones((1, 2))])
+        >>> [p.tolist() for p in check_patterns(net, [[1, 0]])]
+        [[1, 0]]
+    """
     if len(patterns) != len(network.hidden_dims):
         raise ValueError(f"expected {len(network.hidden_dims)} patterns (one per hidden layer), got {len(patterns)}")
     checked: list[np.ndarray | None] = []
@@ -180,7 +194,7 @@ def pattern_gradient(network: ReLUNetwork, patterns: Sequence[npt.ArrayLike], di
         >>> pattern_gradient(net, [[1, 0]], [1.0]).tolist()
         [1.0, 2.0]
     """
-    checked = _check_patterns(network, patterns)
+    checked = check_patterns(network, patterns)
     if any(p is None for p in checked):
         raise ValueError("every pattern must be given")
     g = np.asarray(direction, dtype=np.float64) @ network.weights[-1]
@@ -210,7 +224,7 @@ def block_matrix(
     """
     if not 0 <= layer < len(network.hidden_dims):
         raise ValueError(f"layer {layer} out of range for {len(network.hidden_dims)} hidden layers")
-    checked = _check_patterns(network, patterns)
+    checked = check_patterns(network, patterns)
     weights = network.weights
     r = np.asarray(direction, dtype=np.float64) @ weights[-1]
     for k in range(len(weights) - 2, layer, -1):
@@ -298,7 +312,7 @@ class Certificate:
             5.0
         """
         norm = parse_norm(norm)
-        checked = tuple(p for p in _check_patterns(network, patterns))
+        checked = tuple(p for p in check_patterns(network, patterns))
         c = np.array(direction, dtype=np.float64)
         signs = None
         if input_signs is not None:
@@ -491,7 +505,7 @@ def fgl_bqm(
                 f"the network has {hidden_layers} hidden layers: its FGL is a higher-order problem; give "
                 "patterns= and layer= for one block, or use estimate_lipschitz"
             )
-        fixed = _check_patterns(network, patterns)
+        fixed = check_patterns(network, patterns)
         fixed[layer] = None
     a = block_matrix(network, c, fixed, layer)
     d, h = a.shape

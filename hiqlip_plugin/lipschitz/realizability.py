@@ -1,0 +1,214 @@
+"""Is an activation pattern realised by some input? A linear program (scipy's HiGHS) answers it.
+
+The FGL maximises over *all* 0/1 patterns, reachable or not. Fix one pattern per hidden layer: then every
+pre-activation is affine in the input, ``z_j(x) = G_j x + e_j`` (compose the layers with the fixed
+diagonal patterns), and the set of inputs with exactly that pattern is the polyhedron
+``{x : z_j(x) > 0 where s_j = 1, z_j(x) <= 0 where s_j = 0}``. :func:`check_realizability` solves
+
+.. math::
+
+    \\max_{x,\\ \\varepsilon \\le \\varepsilon_{\\max}} \\ \\varepsilon \\quad \\text{s.t.} \\quad
+    \\sigma_j \\frac{G_j x + e_j}{\\|G_j\\|_2} \\ge \\varepsilon, \\qquad \\sigma_j = 2 s_j - 1,
+
+so ``margin`` is the radius of the largest Euclidean ball inside the region (its Chebyshev ball, capped at
+``margin_cap``) and ``point`` its centre. The pattern is called **realizable** when ``margin >``
+:data:`MARGIN_TOLERANCE`: then it holds on an open set, the network is differentiable there, and its
+gradient is exactly the pattern's gradient ``g``. Units whose pre-activation does not depend on ``x`` on the
+region (``G_j = 0``, e.g. behind an all-off layer) are checked directly: an "on" unit needs a positive
+constant, an "off" unit a non-positive one (as in :meth:`~hiqlip_plugin.ReLUNetwork.activation_patterns`).
+
+**What it proves.** If a certificate's pattern is realizable, its value ``||g||_q`` (``x^T g`` for l_inf)
+is a lower bound on the TRUE Lipschitz constant, not only on the FGL; if the certificate is also optimal
+(exact enumeration), the FGL is attained, i.e. it *equals* the true constant. If it is not realizable,
+nothing follows: the FGL may overestimate the true constant (which is why FGL >= L can be strict).
+
+Examples:
+    >>> import numpy as np
+    >>> from hiqlip_plugin import ReLUNetwork
+    >>> from hiqlip_plugin.lipschitz.realizability import check_realizability
+    >>> net = ReLUNetwork([np.array([[1.0], [1.0]]), np.ones((1, 2))], [np.array([0.0, -1.0]), None])
+    >>> check_realizability(net, [[1, 0]]).realizable  # 0 < x < 1
+    True
+    >>> check_realizability(net, [[0, 1]]).realizable  # x <= 0 and x > 1: impossible
+    False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linprog
+
+from hiqlip_plugin.exceptions import SolverFailedError
+from hiqlip_plugin.lipschitz.formulation import Certificate, check_patterns
+from hiqlip_plugin.lipschitz.local_search import _check_positive
+from hiqlip_plugin.network import ReLUNetwork
+
+__all__ = ["Realizability", "check_realizability", "pattern_constraints", "MARGIN_TOLERANCE"]
+
+MARGIN_TOLERANCE = 1e-9
+"""A pattern is realizable when the LP margin (a distance in input space) exceeds this."""
+
+_CONSTANT_ROW = 1e-12
+"""Rows whose norm is below this fraction of the largest row norm are treated as constant in ``x``."""
+
+
+@dataclass(frozen=True, eq=False)
+class Realizability:
+    """The answer of :func:`check_realizability`.
+
+    Attributes:
+        realizable: Whether the pattern holds on an open set of inputs (``margin > MARGIN_TOLERANCE``).
+        margin: The optimal ``eps``: radius of the largest ball inside the pattern's region (capped).
+            Non-positive when the pattern is not realizable.
+        point: The ball's centre, an input realising the pattern (``None`` when not realizable).
+        status: HiGHS's message (or why no LP was needed).
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin import ReLUNetwork
+        >>> from hiqlip_plugin.lipschitz.realizability import check_realizability
+        >>> net = ReLUNetwork([np.eye(2), np.ones((1, 2))])
+        >>> result = check_realizability(net, [[1, 0]], margin_cap=0.5)
+        >>> result.realizable, result.margin, net.activation_patterns(result.point)[0].tolist()
+        (True, 0.5, [1, 0])
+    """
+
+    realizable: bool
+    margin: float
+    point: np.ndarray | None
+    status: str
+
+
+def pattern_constraints(
+    network: ReLUNetwork, patterns: Sequence[npt.ArrayLike]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(G, e)``: every hidden pre-activation as an affine map ``G x + e`` on the patterns' region.
+
+    Rows are ordered layer by layer; on the region where all patterns hold, hidden unit ``j`` (counting
+    across layers) has pre-activation ``G[j] @ x + e[j]``.
+
+    Raises:
+        ValueError: If a pattern is missing, has the wrong shape or is not 0/1.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin import ReLUNetwork
+        >>> from hiqlip_plugin.lipschitz.realizability import pattern_constraints
+        >>> net = ReLUNetwork([np.eye(2), np.array([[1.0, 1.0]]), np.ones((1, 1))], [[0.0, 1.0], [2.0], None])
+        >>> g, e = pattern_constraints(net, [[1, 0], [1]])
+        >>> g.tolist(), e.tolist()
+        ([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], [0.0, 1.0, 2.0])
+    """
+    checked = check_patterns(network, patterns)
+    if any(p is None for p in checked):
+        raise ValueError("every hidden layer needs a pattern")
+    linear, offset = np.eye(network.input_dim), np.zeros(network.input_dim)
+    rows, offsets = [], []
+    for w, b, s in zip(network.weights[:-1], network.biases[:-1], checked, strict=True):
+        linear, offset = w @ linear, w @ offset + b
+        rows.append(linear)
+        offsets.append(offset)
+        linear, offset = linear * s[:, None], offset * s
+    return np.vstack(rows), np.concatenate(offsets)
+
+
+def _box_bounds(box: Any, dim: int) -> list[tuple[float | None, float | None]]:
+    if box is None:
+        return [(None, None)] * dim
+    try:
+        lo, hi = box
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (dim,))
+        hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (dim,))
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"box must be (lo, hi) with scalars or arrays of shape ({dim},): {err}"
+        ) from None
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        raise ValueError("box bounds must be finite")
+    if np.any(lo >= hi):
+        raise ValueError("box needs lo < hi in every coordinate")
+    return list(zip(lo.tolist(), hi.tolist(), strict=True))
+
+
+def check_realizability(
+    network: ReLUNetwork,
+    patterns: Sequence[npt.ArrayLike] | Certificate,
+    *,
+    margin_cap: float = 1.0,
+    box: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+) -> Realizability:
+    """Decide with an LP whether some input realises the activation patterns on an open set.
+
+    Args:
+        network: The network.
+        patterns: One 0/1 pattern per hidden layer, or a
+            :class:`~hiqlip_plugin.lipschitz.formulation.Certificate` (its patterns are checked).
+        margin_cap: Upper bound on the margin (keeps the LP bounded when the region is unbounded).
+        box: Optional ``(lo, hi)`` bounds on the input (scalars or arrays of shape ``(d,)``): the point
+            must then lie in the box.
+
+    Returns:
+        A :class:`Realizability`.
+
+    Raises:
+        ValueError: For a wrong number of patterns, a wrong shape, values other than 0/1 (NaN included),
+            a non-positive or non-finite ``margin_cap``, or a malformed box.
+        SolverFailedError: If HiGHS does not report an optimal solution.
+
+    Examples:
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> from hiqlip_plugin.lipschitz.realizability import check_realizability
+        >>> net = random_relu_network((3, 5, 4, 1), seed=0)
+        >>> patterns = net.activation_patterns([0.5, -1.0, 2.0])
+        >>> result = check_realizability(net, patterns)
+        >>> result.realizable
+        True
+        >>> all((a == b).all() for a, b in zip(net.activation_patterns(result.point), patterns))
+        True
+    """
+    if isinstance(patterns, Certificate):
+        patterns = patterns.patterns
+    margin_cap = _check_positive(margin_cap, "margin_cap")
+    d = network.input_dim
+    bounds = _box_bounds(box, d) + [(None, margin_cap)]
+    g, e = pattern_constraints(network, patterns)
+    sigma = 2.0 * np.concatenate([np.asarray(p, dtype=np.float64) for p in patterns]) - 1.0
+    norms = np.linalg.norm(g, axis=1)
+    constant = norms <= _CONSTANT_ROW * max(float(norms.max()), 1.0)
+    # as in ReLUNetwork.activation_patterns: on means a positive pre-activation, off a non-positive one
+    wrong = constant & np.where(sigma > 0, e <= 0, e > 0)
+    if np.any(wrong):
+        unit = int(np.flatnonzero(wrong)[0])
+        return Realizability(
+            False,
+            float(np.min(sigma[wrong] * e[wrong])),
+            None,
+            f"hidden unit {unit} (counting across layers) has the constant pre-activation {e[unit]:.6g} on this "
+            f"region, contradicting its pattern value {int(sigma[unit] > 0)}",
+        )
+    keep = ~constant
+    scale = norms[keep]
+    # sigma_j (G_j x + e_j) / ||G_j|| >= eps   <=>   -sigma_j G_j x / ||G_j|| + eps <= sigma_j e_j / ||G_j||
+    a_ub = np.hstack([-(sigma[keep] / scale)[:, None] * g[keep], np.ones((int(keep.sum()), 1))])
+    b_ub = sigma[keep] * e[keep] / scale
+    objective = np.zeros(d + 1)
+    objective[-1] = -1.0
+    result = linprog(
+        objective,
+        A_ub=a_ub if len(a_ub) else None,
+        b_ub=b_ub if len(b_ub) else None,
+        bounds=bounds,
+        method="highs",
+    )
+    if result.status != 0:
+        raise SolverFailedError(f"the realizability LP did not solve: {result.message}")
+    margin = float(result.x[-1])
+    realizable = margin > MARGIN_TOLERANCE
+    return Realizability(
+        realizable, margin, result.x[:d].copy() if realizable else None, str(result.message)
+    )
