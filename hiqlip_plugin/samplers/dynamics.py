@@ -1,0 +1,705 @@
+"""Pure array kernels of the simulated Coherent Ising Machine: CAC, CFC, SimCIM and discrete simulated bifurcation.
+
+Every kernel minimises the SPIN energy of :mod:`hiqlip_plugin.ising`,
+
+.. math::
+
+    E(s) = h^T s + \\tfrac12 s^T S s, \\qquad s \\in \\{-1, +1\\}^n,
+
+by integrating the amplitudes ``x`` of ``B`` replicas at once, stored as the columns of one ``n x B`` float
+matrix, so that each step costs ONE matrix product (dense BLAS, or CSR through :mod:`scipy.sparse`).
+:func:`simulate` runs the whole pipeline:
+
+1. **Field spin.** Non-zero fields ``h`` become couplings ``S[i, a] = h_i`` to one auxiliary spin ``a``
+   (:func:`with_field_spin`); every read-out is multiplied by ``a``. The dynamics stay homogeneous (no bias
+   toward the sign the fields favour while the amplitudes are small) and the spectral scaling below covers the
+   fields too. This is what simulated bifurcation does.
+2. **Spectral scaling.** The packages' convention ``J = -S`` (feedback ``+J x`` lowers the energy) is
+   normalised by the top of its spectrum: ``J = -S / |lambda_min(S)|``, so the spectrum of ``J`` is
+   ``[-r, 1]`` with ``r = lambda_max(S) / |lambda_min(S)|`` (:func:`spectral_range`, a few Lanczos
+   iterations). Frobenius-norm scaling would over-drive graphs with a large Perron eigenvalue
+   (all-positive G-set graphs have ``r`` about 3.5, zero-mean and bipartite problems about 1).
+3. **Stable step.** Each algorithm bounds its default Euler step by ``r`` (:meth:`Dynamics.time_step`):
+   too large a step makes the most negative mode of ``J`` oscillate and collapses all-positive graphs to a
+   trivial cut.
+4. **Best states.** Only the best ``sign(x)`` of each replica and the step at which it was found are kept
+   (never trajectories). The energy of ``sign(x)`` needs ``J sign(x)``: discrete simulated bifurcation
+   computes it anyway; the amplitude dynamics update it from the spins that flipped (a sparse product),
+   falling back to a full product when many flipped.
+
+Examples:
+    >>> import itertools
+    >>> import numpy as np
+    >>> from hiqlip_plugin.samplers.dynamics import DSB, simulate
+    >>> rng = np.random.default_rng(0)
+    >>> upper = np.triu(rng.normal(size=(10, 10)), 1)
+    >>> coupling = upper + upper.T                                      # an SK spin glass
+    >>> def energy(s):
+    ...     return 0.5 * np.einsum("bi,ij,bj->b", s, coupling, s)
+    >>> ground = energy(np.array(list(itertools.product([-1, 1], repeat=10)))).min()
+    >>> result = simulate(np.zeros(10), coupling, rng.choice([-1, 1], size=(8, 10)), DSB(), 300, seed=0)
+    >>> result.spins.shape, bool(np.isclose(energy(result.spins).min(), ground))
+    ((8, 10), True)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+__all__ = [
+    "Dynamics",
+    "CAC",
+    "CFC",
+    "SimCIM",
+    "DSB",
+    "ALGORITHMS",
+    "Scaling",
+    "DynamicsResult",
+    "spectral_range",
+    "with_field_spin",
+    "simulate",
+]
+
+Matrix = np.ndarray | sp.csr_array
+"""A symmetric coupling matrix: dense array or CSR."""
+
+Trajectory = Iterator[tuple[np.ndarray, np.ndarray | None]]
+"""What :meth:`Dynamics.trajectory` yields after each step: the signs ``sign(x)`` (``n x B`` floats) and, when
+the step computed it anyway, ``J @ sign(x)`` (else ``None``)."""
+
+_DENSE_EIGEN_LIMIT = 300
+"""Spectra of matrices up to this size are computed densely (exact, and faster than Lanczos there)."""
+
+
+class Dynamics(ABC):
+    """One CIM-type algorithm: its parameters, its stable step and its Euler integrator.
+
+    Subclasses are frozen dataclasses; their fields are the algorithm's parameters with documented defaults.
+    ``dt=None`` means "the default step, bounded for stability by the spectrum" (:meth:`time_step`).
+    """
+
+    name: ClassVar[str]
+    initial_amplitude: ClassVar[float]
+    """Amplitudes start at ``s0 * u`` for initial spins ``s0``, ``u`` uniform in ``[0, initial_amplitude)``."""
+
+    dt: float | None
+
+    _positive: ClassVar[frozenset[str]] = frozenset({"dt", "coupling_strength"})
+    _non_negative: ClassVar[frozenset[str]] = frozenset()
+    _fractions: ClassVar[frozenset[str]] = frozenset()
+
+    @abstractmethod
+    def time_step(self, ratio: float) -> float:
+        """Return the Euler step for a coupling matrix ``J`` with spectrum ``[-ratio, 1]``."""
+
+    @abstractmethod
+    def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
+                   rng: np.random.Generator) -> Trajectory:
+        """Integrate ``num_steps`` steps from amplitudes ``x`` (``n x B``, updated in place).
+
+        Args:
+            coupling: The normalised package matrix ``J`` (spectrum ``[-r, 1]``).
+            x: Initial amplitudes, one replica per column; modified in place.
+            num_steps: Number of Euler steps (schedules are stretched over it).
+            dt: Euler step.
+            rng: Source of the noise, for the stochastic algorithms.
+
+        Yields:
+            After each step, the signs of the amplitudes and ``J @ signs`` if the step computed it, else None.
+        """
+
+    def __post_init__(self) -> None:
+        for key, value in asdict(self).items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{self.name} parameter {key!r} must be a number, got {value!r}")
+            if not np.isfinite(value):
+                raise ValueError(f"{self.name} parameter {key!r} must be finite, got {value!r}")
+            if key in self._positive and value <= 0:
+                raise ValueError(f"{self.name} parameter {key!r} must be positive, got {value!r}")
+            if key in self._non_negative and value < 0:
+                raise ValueError(f"{self.name} parameter {key!r} must be non-negative, got {value!r}")
+            if key in self._fractions and not 0 < value <= 1:
+                raise ValueError(f"{self.name} parameter {key!r} must be in (0, 1], got {value!r}")
+
+    def parameters(self) -> dict[str, Any]:
+        """Return the parameters as a dict (``dt`` as given, ``None`` for automatic).
+
+        Examples:
+            >>> from hiqlip_plugin.samplers.dynamics import DSB
+            >>> DSB(coupling_strength=0.8).parameters()["coupling_strength"]
+            0.8
+        """
+        return asdict(self)
+
+
+def _ramp(start: float, stop: float, num_steps: int, fraction: float) -> np.ndarray:
+    """Linear ramp from ``start`` to ``stop`` over ``fraction`` of the steps, then constant."""
+    ramp_steps = int(fraction * num_steps)
+    return np.concatenate([np.linspace(start, stop, ramp_steps), np.full(num_steps - ramp_steps, stop)])
+
+
+class _Signs:
+    """``sign(x)`` with zeros read as +1 (never 0), into a reused buffer."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.out = np.empty_like(x)
+        self.mask = np.empty(x.shape, dtype=bool)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        np.greater_equal(x, 0.0, out=self.mask)
+        np.copyto(self.out, self.mask)
+        self.out *= 2.0
+        self.out -= 1.0
+        return self.out
+
+
+@dataclass(frozen=True)
+class CAC(Dynamics):
+    """Chaotic amplitude control (Leleu et al. 2019, 2021), in the form of mindquantum's ``CAC``.
+
+    .. math::
+
+        \\dot x = -x^3 + (p - 1) x + \\xi e (J x), \\qquad
+        \\dot e = -\\beta e (x^2 - \\alpha), \\qquad |x| \\le 1.5 \\sqrt{\\alpha},
+
+    with the pump ``p`` ramped from ``pump_start`` to 1 and the target amplitude ``alpha`` from 1 to
+    ``alpha`` over the first ``ramp_fraction`` of the steps; the error variables ``e`` start at 1 and are
+    capped at ``error_cap``.
+
+    Args:
+        dt: Euler step; default ``min(0.075, 1.9 / (3 x_max^2 + xi r))`` with ``x_max^2 = 2.25 alpha``: the
+            forward-Euler guard ``dt |(p - 1) - 3 x^2 + xi e lambda| < 2`` at ``e = 1`` for the most negative
+            eigenvalue ``lambda = -r`` of ``J``.
+        coupling_strength: ``xi``, the feedback gain in units of the top eigenvalue of ``J``.
+        beta: Rate of the error variables.
+        alpha: Final target squared amplitude.
+        pump_start: Initial pump (1 is the bifurcation point of an uncoupled amplitude).
+        error_cap: Upper bound of the error variables (keeps the Euler step stable).
+        ramp_fraction: Fraction of the steps over which ``p`` and ``alpha`` are ramped.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers.dynamics import CAC
+        >>> CAC().time_step(ratio=1.0), round(CAC().time_step(ratio=3.7), 4)
+        (0.075, 0.0606)
+    """
+
+    name: ClassVar[str] = "cac"
+    initial_amplitude: ClassVar[float] = 0.1
+    dt: float | None = None
+    coupling_strength: float = 3.0
+    beta: float = 0.3
+    alpha: float = 3.0
+    pump_start: float = -0.5
+    error_cap: float = 30.0
+    ramp_fraction: float = 0.9
+
+    _positive: ClassVar[frozenset[str]] = frozenset({"dt", "coupling_strength", "beta", "alpha", "error_cap"})
+    _fractions: ClassVar[frozenset[str]] = frozenset({"ramp_fraction"})
+
+    def time_step(self, ratio: float) -> float:
+        if self.dt is not None:
+            return float(self.dt)
+        return min(0.075, 1.9 / (3.0 * 2.25 * self.alpha + self.coupling_strength * ratio))
+
+    def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
+                   rng: np.random.Generator) -> Trajectory:
+        pump = _ramp(self.pump_start, 1.0, num_steps, self.ramp_fraction)
+        target = _ramp(1.0, self.alpha, num_steps, self.ramp_fraction)
+        error = np.ones_like(x)
+        work = np.empty_like(x)
+        signs = _Signs(x)
+        for p, a in zip(pump, target, strict=True):
+            feedback = coupling @ x
+            feedback *= error
+            feedback *= self.coupling_strength
+            np.multiply(x, x, out=work)
+            np.subtract(p - 1.0, work, out=work)
+            work *= x
+            work += feedback
+            work *= dt
+            x += work
+            np.multiply(x, x, out=work)
+            work -= a
+            work *= -dt * self.beta
+            work += 1.0
+            error *= work
+            np.minimum(error, self.error_cap, out=error)
+            limit = 1.5 * np.sqrt(a)
+            np.clip(x, -limit, limit, out=x)
+            yield signs(x), None
+
+
+@dataclass(frozen=True)
+class CFC(Dynamics):
+    """Chaotic feedback control (mindquantum's ``CFC``): the error variables regulate the feedback.
+
+    .. math::
+
+        z = \\xi e (J x), \\qquad \\dot x = -x^3 + (p - 1) x + z, \\qquad
+        \\dot e = -\\beta e (z^2 - \\alpha), \\qquad |x| \\le 1.5,\\; e \\ge 0.01,
+
+    with ``p`` ramped from ``pump_start`` to 1 over the first ``ramp_fraction`` of the steps.
+
+    Args:
+        dt: Euler step; default ``min(0.1, 1.9 / (3 * 1.5^2 + xi r))`` (the guard of :class:`CAC`).
+        coupling_strength: ``xi`` in units of the top eigenvalue of ``J``.
+        beta: Rate of the error variables.
+        alpha: Target squared feedback.
+        pump_start: Initial pump.
+        error_cap: Upper bound of the error variables.
+        ramp_fraction: Fraction of the steps over which ``p`` is ramped.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers.dynamics import CFC
+        >>> CFC(beta=0.2).beta
+        0.2
+    """
+
+    name: ClassVar[str] = "cfc"
+    initial_amplitude: ClassVar[float] = 0.1
+    dt: float | None = None
+    coupling_strength: float = 3.0
+    beta: float = 0.15
+    alpha: float = 1.0
+    pump_start: float = -1.0
+    error_cap: float = 30.0
+    ramp_fraction: float = 0.9
+
+    _positive: ClassVar[frozenset[str]] = frozenset({"dt", "coupling_strength", "beta", "alpha", "error_cap"})
+    _fractions: ClassVar[frozenset[str]] = frozenset({"ramp_fraction"})
+
+    def time_step(self, ratio: float) -> float:
+        if self.dt is not None:
+            return float(self.dt)
+        return min(0.1, 1.9 / (3.0 * 2.25 + self.coupling_strength * ratio))
+
+    def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
+                   rng: np.random.Generator) -> Trajectory:
+        pump = _ramp(self.pump_start, 1.0, num_steps, self.ramp_fraction)
+        error = np.ones_like(x)
+        work = np.empty_like(x)
+        signs = _Signs(x)
+        for p in pump:
+            feedback = coupling @ x
+            feedback *= error
+            feedback *= self.coupling_strength
+            np.multiply(x, x, out=work)
+            np.subtract(p - 1.0, work, out=work)
+            work *= x
+            work += feedback
+            work *= dt
+            x += work
+            np.clip(x, -1.5, 1.5, out=x)
+            np.multiply(feedback, feedback, out=work)
+            work -= self.alpha
+            work *= -dt * self.beta
+            work += 1.0
+            error *= work
+            np.clip(error, 0.01, self.error_cap, out=error)
+            yield signs(x), None
+
+
+@dataclass(frozen=True)
+class SimCIM(Dynamics):
+    """SimCIM (Tiunov, Ulanov, Lvovsky 2019), in the form of mindquantum's ``SimCIM``.
+
+    .. math::
+
+        g = p_t x + \\xi J x + \\sigma \\mathcal N(0, 1), \\qquad
+        \\Delta \\leftarrow \\mu \\Delta + (1 - \\mu) g, \\qquad
+        x \\leftarrow x + \\Delta \\text{ where } |x + \\Delta| < 1,
+
+    with ``p_t = pump * (tanh(linspace(-3, 3)) - 1)``. Gradient-like updates with momentum: ``dt`` scales the
+    coupling and the noise relative to the pump.
+
+    Args:
+        dt: Step; default ``min(1, 1.9 * (1 + momentum) / ((1 - momentum) * (2 pump + xi * r)))``.
+        coupling_strength: ``xi`` in units of the top eigenvalue of ``J``.
+        momentum: ``mu``.
+        noise: ``sigma``, standard deviation of the Gaussian noise per step.
+        pump: ``pt``, depth of the pump-loss ramp.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers.dynamics import SimCIM
+        >>> SimCIM().time_step(ratio=1.0)
+        1.0
+    """
+
+    name: ClassVar[str] = "simcim"
+    initial_amplitude: ClassVar[float] = 1e-3
+    dt: float | None = None
+    coupling_strength: float = 2.0
+    momentum: float = 0.9
+    noise: float = 0.03
+    pump: float = 6.5
+
+    _non_negative: ClassVar[frozenset[str]] = frozenset({"noise", "pump"})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"simcim parameter 'momentum' must be in [0, 1), got {self.momentum!r}")
+
+    def time_step(self, ratio: float) -> float:
+        if self.dt is not None:
+            return float(self.dt)
+        heavy_ball_limit = 2.0 * (1.0 + self.momentum) / (1.0 - self.momentum)
+        return min(1.0, 0.95 * heavy_ball_limit / (2.0 * self.pump + self.coupling_strength * ratio))
+
+    def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
+                   rng: np.random.Generator) -> Trajectory:
+        pump = (np.tanh(np.linspace(-3.0, 3.0, num_steps)) - 1.0) * self.pump
+        velocity = np.zeros_like(x)
+        work = np.empty_like(x)
+        inside = np.empty(x.shape, dtype=bool)
+        signs = _Signs(x)
+        for p in pump:
+            force = coupling @ x
+            force *= dt * self.coupling_strength
+            np.multiply(x, p * dt, out=work)
+            force += work
+            rng.standard_normal(out=work, dtype=work.dtype)
+            work *= dt * self.noise
+            force += work
+            velocity *= self.momentum
+            force *= 1.0 - self.momentum
+            velocity += force
+            np.add(x, velocity, out=work)
+            np.abs(work, out=work)
+            np.less(work, 1.0, out=inside)
+            np.multiply(velocity, inside, out=work)
+            x += work
+            yield signs(x), None
+
+
+@dataclass(frozen=True)
+class DSB(Dynamics):
+    """Discrete simulated bifurcation (Goto et al., Sci. Adv. 7, eabe7953 (2021)), symplectic Euler.
+
+    .. math::
+
+        y \\mathrel{+}= -\\Delta t\\,(1 - a_t)\\, x, \\qquad x \\mathrel{+}= \\Delta t\\, y, \\qquad
+        y \\mathrel{+}= \\Delta t\\, \\xi\\, J \\operatorname{sign}(x),
+
+    with inelastic walls at ``|x| = 1`` (``x`` clipped, ``y = 0``) and ``a_t`` ramped linearly from 0 to 1.
+    The product ``J sign(x)`` also gives the energy of the read-out, so tracking is free.
+
+    Args:
+        dt: Euler step; default ``min(1, 1.1 / sqrt(1 + xi * r))`` (the symplectic guard
+            ``dt sqrt(1 + xi r) < 2`` with a margin: G1 needs ``dt <= 0.75``).
+        coupling_strength: ``xi``; 1 in units of the top eigenvalue of ``J`` is Goto's
+            ``c0 = 0.5 / (sqrt(N) sigma_J)`` on SK instances.
+        heat: Heating coefficient of the heated variant (``y += dt * heat * y_previous``); 0 disables it.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers.dynamics import DSB
+        >>> round(DSB().time_step(ratio=1.0), 3)
+        0.778
+    """
+
+    name: ClassVar[str] = "dsb"
+    initial_amplitude: ClassVar[float] = 1e-3
+    dt: float | None = None
+    coupling_strength: float = 1.0
+    heat: float = 0.0
+
+    _non_negative: ClassVar[frozenset[str]] = frozenset({"heat"})
+
+    def time_step(self, ratio: float) -> float:
+        if self.dt is not None:
+            return float(self.dt)
+        return min(1.0, 1.1 / float(np.sqrt(1.0 + self.coupling_strength * ratio)))
+
+    def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
+                   rng: np.random.Generator) -> Trajectory:
+        velocity = np.zeros_like(x)
+        previous = np.empty_like(x) if self.heat else None
+        work = np.empty_like(x)
+        inside = np.empty(x.shape, dtype=bool)
+        signs = _Signs(x)
+        for a in np.linspace(0.0, 1.0, num_steps):
+            if previous is not None:
+                np.copyto(previous, velocity)
+            np.multiply(x, dt * (1.0 - a), out=work)
+            velocity -= work
+            np.multiply(velocity, dt, out=work)
+            x += work
+            np.abs(x, out=work)
+            np.less_equal(work, 1.0, out=inside)
+            velocity *= inside
+            np.clip(x, -1.0, 1.0, out=x)
+            spins = signs(x)
+            field = coupling @ spins
+            np.multiply(field, dt * self.coupling_strength, out=work)
+            velocity += work
+            if previous is not None:
+                previous *= dt * self.heat
+                velocity += previous
+            yield spins, field
+
+
+ALGORITHMS: dict[str, type[Dynamics]] = {cls.name: cls for cls in (CAC, CFC, SimCIM, DSB)}
+"""The algorithms by name."""
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How :func:`simulate` scaled a problem.
+
+    Attributes:
+        lambda_min: Smallest eigenvalue of the (field-spin extended) coupling matrix ``S``.
+        lambda_max: Largest eigenvalue of ``S``.
+        coupling_scale: The factor ``c`` of ``J = -c S`` (``1 / |lambda_min|``; 1 when ``S = 0``).
+        dt: The Euler step used.
+        field_spin: Whether an auxiliary spin carried the fields.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers.dynamics import Scaling
+        >>> Scaling(-2.0, 2.0, 0.5, 0.7, False).ratio
+        1.0
+    """
+
+    lambda_min: float
+    lambda_max: float
+    coupling_scale: float
+    dt: float
+    field_spin: bool
+
+    @property
+    def ratio(self) -> float:
+        """``r = lambda_max / |lambda_min|``: the spectrum of ``J`` is ``[-r, 1]``."""
+        return self.lambda_max * self.coupling_scale
+
+    def as_dict(self) -> dict[str, float | bool]:
+        """Return the attributes and :attr:`ratio` as a plain dict (for ``SampleSet.info``)."""
+        return {**asdict(self), "ratio": self.ratio}
+
+
+@dataclass(frozen=True)
+class DynamicsResult:
+    """Output of :func:`simulate`.
+
+    Attributes:
+        spins: Best state of each replica, ``(B, n)`` int8 in {-1, +1}.
+        best_step: Number of steps run when each replica first reached its best state (0: its initial state).
+        num_steps: Steps run (fewer than requested if stopped early).
+        stopped_early: Whether ``stop`` ended the run before ``num_steps``.
+        scaling: The scaling and step used.
+    """
+
+    spins: np.ndarray
+    best_step: np.ndarray
+    num_steps: int
+    stopped_early: bool
+    scaling: Scaling
+
+
+def spectral_range(coupling: npt.ArrayLike | sp.sparray | sp.spmatrix) -> tuple[float, float]:
+    """Return ``(lambda_min, lambda_max)`` of a symmetric matrix.
+
+    Small matrices are solved densely; larger ones by Lanczos (:func:`scipy.sparse.linalg.eigsh`, relative
+    tolerance 1e-3, fixed start vector so the result is reproducible).
+
+    Args:
+        coupling: Symmetric ``n x n`` matrix (dense or sparse), ``n >= 1``.
+
+    Returns:
+        The extreme eigenvalues as floats.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.samplers.dynamics import spectral_range
+        >>> [round(v, 6) for v in spectral_range(np.array([[0.0, 2.0], [2.0, 0.0]]))]
+        [-2.0, 2.0]
+    """
+    n = coupling.shape[0]
+    if n <= _DENSE_EIGEN_LIMIT:
+        dense = coupling.toarray() if sp.issparse(coupling) else np.asarray(coupling)
+        values = np.linalg.eigvalsh(dense.astype(np.float64))
+        return float(values[0]), float(values[-1])
+    operator = sp.csr_array(coupling, dtype=np.float64) if sp.issparse(coupling) else np.asarray(
+        coupling, dtype=np.float64)
+    start = np.random.default_rng(0).standard_normal(n)
+    low, high = (float(spla.eigsh(operator, k=1, which=which, v0=start, tol=1e-3, return_eigenvectors=False)[0])
+                 for which in ("SA", "LA"))
+    return low, high
+
+
+def with_field_spin(linear: npt.ArrayLike, coupling: Matrix) -> Matrix:
+    """Append one spin ``a`` coupled to spin ``i`` by ``h_i``: a field-free model with the same energies.
+
+    ``E'(s', a) = 1/2 s'^T S s' + a h^T s'`` equals ``E(a s')``, so the minimisers are those of ``E`` times
+    ``a``.
+
+    Args:
+        linear: Fields ``h`` of shape ``(n,)``.
+        coupling: Symmetric ``n x n`` coupling ``S`` (dense or CSR).
+
+    Returns:
+        The ``(n + 1) x (n + 1)`` matrix, of the same kind as ``coupling``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.samplers.dynamics import with_field_spin
+        >>> with_field_spin([1.0, -2.0], np.zeros((2, 2))).tolist()
+        [[0.0, 0.0, 1.0], [0.0, 0.0, -2.0], [1.0, -2.0, 0.0]]
+    """
+    h = np.asarray(linear, dtype=coupling.dtype)[:, None]
+    if sp.issparse(coupling):
+        return sp.csr_array(sp.block_array([[coupling, h], [h.T, None]], format="csr"), dtype=coupling.dtype)
+    return np.block([[coupling, h], [h.T, np.zeros((1, 1), dtype=coupling.dtype)]])
+
+
+class _BestStates:
+    """Best ``sign(x)`` of each replica under the normalised energy ``-1/2 s^T J s``.
+
+    When the step did not compute ``J @ s``, it is recomputed only for the replicas whose signs changed (a
+    product restricted to those columns). Updating it from the flipped spins alone (a sparse-sparse product)
+    measured no faster than a full product on G-set graphs.
+    """
+
+    def __init__(self, coupling: Matrix, spins: np.ndarray) -> None:
+        self.coupling = coupling
+        self.spins = spins.copy()
+        self.energies = self._energies(spins, coupling @ spins)
+        self.best = spins.copy()
+        self.best_energy = self.energies.copy()
+        self.best_step = np.zeros(spins.shape[1], dtype=np.int64)
+
+    @staticmethod
+    def _energies(spins: np.ndarray, field: np.ndarray) -> np.ndarray:
+        return -0.5 * np.einsum("ij,ij->j", spins, field)
+
+    def update(self, step: int, spins: np.ndarray, field: np.ndarray | None) -> None:
+        """Record the replicas whose signs ``spins`` beat their best (``field = J @ spins`` if known)."""
+        if field is not None:
+            self.energies = self._energies(spins, field)
+        else:
+            changed = np.flatnonzero(np.any(spins != self.spins, axis=0))
+            if len(changed) == 0:
+                return
+            if len(changed) == spins.shape[1]:
+                self.energies = self._energies(spins, self.coupling @ spins)
+            else:
+                columns = spins[:, changed]
+                self.energies[changed] = self._energies(columns, self.coupling @ columns)
+            np.copyto(self.spins, spins)
+        improved = self.energies < self.best_energy
+        if improved.any():
+            self.best_energy[improved] = self.energies[improved]
+            self.best[:, improved] = spins[:, improved]
+            self.best_step[improved] = step
+
+
+def simulate(
+    linear: npt.ArrayLike,
+    coupling: npt.ArrayLike | sp.sparray | sp.spmatrix,
+    initial_spins: npt.ArrayLike,
+    dynamics: Dynamics,
+    num_steps: int,
+    *,
+    seed: int | np.random.Generator | None = None,
+    stop: Callable[[], bool] | None = None,
+    dtype: npt.DTypeLike = np.float32,
+    progress: bool = False,
+) -> DynamicsResult:
+    """Minimise ``h.s + 1/2 s^T S s`` with ``B`` replicas of a CIM-type dynamics; keep each replica's best state.
+
+    Args:
+        linear: Fields ``h`` of shape ``(n,)``.
+        coupling: Symmetric coupling ``S`` with zero diagonal, ``(n, n)``, dense or sparse (kept sparse).
+        initial_spins: ``(B, n)`` spins in {-1, +1}; replica ``b`` starts at amplitudes
+            ``initial_spins[b] * u`` with ``u`` uniform in ``[0, dynamics.initial_amplitude)`` (random
+            magnitudes break the symmetries a symmetric start would keep), so a good state can warm-start the
+            search; it also counts as the replica's best state at step 0.
+        dynamics: The algorithm and its parameters (:class:`CAC`, :class:`CFC`, :class:`SimCIM`, :class:`DSB`).
+        num_steps: Number of Euler steps (0 returns the initial states; so does a model without variables).
+        seed: Seed or generator of the initial magnitudes and of the noise (:class:`SimCIM`); same seed, same
+            result.
+        stop: Called after every step; returning True ends the run with the best states so far.
+        dtype: Floating type of the amplitudes and of ``J`` (float32 is about twice as fast as float64).
+        progress: Show a tqdm progress bar.
+
+    Returns:
+        The best state of each replica, the step at which it was found and the scaling used.
+
+    Raises:
+        TypeError: If ``num_steps`` is not an integer.
+        ValueError: If the shapes do not match, ``num_steps < 0`` or an initial spin is not +-1.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.samplers.dynamics import CAC, simulate
+        >>> coupling = np.array([[0.0, -1.0], [-1.0, 0.0]])            # ferromagnetic pair
+        >>> result = simulate([0.5, 0.5], coupling, [[1, -1]], CAC(), num_steps=200)
+        >>> result.spins.tolist(), result.scaling.field_spin
+        ([[-1, -1]], True)
+    """
+    h = np.asarray(linear, dtype=np.float64)
+    matrix = sp.csr_array(coupling, dtype=dtype) if sp.issparse(coupling) else np.asarray(coupling, dtype=dtype)
+    starts = np.asarray(initial_spins)
+    n = h.shape[0]
+    if h.ndim != 1 or matrix.shape != (n, n):
+        raise ValueError(f"linear has shape {h.shape} but coupling has shape {matrix.shape}; expected (n,), (n, n)")
+    if starts.ndim != 2 or starts.shape[1] != n:
+        raise ValueError(f"initial_spins must have shape (num_replicas, {n}), got {starts.shape}")
+    if not np.all(np.abs(starts) == 1):
+        raise ValueError("initial_spins must contain only -1 and +1")
+    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)):
+        raise TypeError(f"num_steps must be a non-negative integer, got {num_steps!r}")
+    if num_steps < 0:
+        raise ValueError(f"num_steps must be a non-negative integer, got {num_steps!r}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+    field_spin = bool(np.any(h))
+    if field_spin:
+        matrix = with_field_spin(h, matrix)
+        starts = np.hstack([starts, np.ones((starts.shape[0], 1), dtype=starts.dtype)])
+    if n == 0:
+        num_steps = 0
+        low, high = 0.0, 0.0
+    else:
+        low, high = spectral_range(matrix)
+    scale = 1.0 / -low if low < 0 else 1.0
+    normalised = (matrix * (-scale)).astype(dtype)
+    ratio = high * scale
+    dt = dynamics.time_step(ratio)
+    scaling = Scaling(lambda_min=low, lambda_max=high, coupling_scale=scale, dt=dt, field_spin=field_spin)
+
+    spins = np.ascontiguousarray(starts.T, dtype=dtype)
+    tracker = _BestStates(normalised, spins)
+    x = spins * rng.uniform(0.0, dynamics.initial_amplitude, size=spins.shape).astype(dtype)
+    steps_run = 0
+    stopped_early = False
+    trajectory = dynamics.trajectory(normalised, x, int(num_steps), dt, rng)
+    if progress:
+        from tqdm.auto import tqdm
+
+        trajectory = tqdm(trajectory, total=int(num_steps), desc=f"CIM {dynamics.name}")
+    for steps_run, (signs, field) in enumerate(trajectory, start=1):
+        tracker.update(steps_run, signs, field)
+        if stop is not None and steps_run < num_steps and stop():
+            stopped_early = True
+            break
+
+    best = tracker.best.T.astype(np.int8)
+    if field_spin:
+        best = best[:, :-1] * best[:, -1:]
+    return DynamicsResult(
+        spins=np.ascontiguousarray(best),
+        best_step=tracker.best_step,
+        num_steps=steps_run,
+        stopped_early=stopped_early,
+        scaling=scaling,
+    )
+
