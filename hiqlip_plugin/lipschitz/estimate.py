@@ -325,8 +325,8 @@ def _upper_bound(network: ReLUNetwork, direction: np.ndarray, norm: Norm, upper:
     if upper in ("sdp", "auto") and norm != "1":
         try:
             candidates.append(sdp_bound(network, direction=direction, norm=norm, seed=seed, time_limit=time_limit))
-        except (SolverFailedError, MemoryError) as err:
-            notes.append(f"SDP bound failed ({err}); using the norm product")
+        except (SolverFailedError, ProblemTooLargeError, MemoryError) as err:
+            notes.append(f"SDP bound unavailable ({err}); using the norm product")
             if upper == "sdp":
                 candidates.append(product_bound(network, direction=direction, norm=norm))
     elif upper == "sdp":
