@@ -7,8 +7,9 @@ which hardware back ends are configured on this machine, without contacting them
 
 Examples:
     >>> from hiqlip_plugin.cli import main
-    >>> main(["estimate", "--example", "digits", "--outputs", "0", "--norm", "1", "--json", "--no-progress"])  # doctest: +ELLIPSIS
+    >>> exit_code = main(["estimate", "--example", "digits", "--outputs", "0", "--norm", "1", "--json"])  # doctest: +ELLIPSIS
     {...}
+    >>> exit_code
     0
 """
 
@@ -102,8 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples:
         >>> from hiqlip_plugin.cli import main
-        >>> main(["hardware"])  # doctest: +ELLIPSIS
-        ...
+        >>> exit_code = main(["hardware"])  # doctest: +ELLIPSIS
+        dwave ...
+        ibm ...
+        >>> exit_code
         0
     """
     args = build_parser().parse_args(argv)

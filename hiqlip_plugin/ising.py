@@ -18,7 +18,7 @@ Examples:
     >>> arrays = ising_arrays(bqm)
     >>> arrays.variables
     ('a', 'b')
-    >>> float(arrays.energies([[1, 1]])[0]) == bqm.energy({"a": 1, "b": 1})
+    >>> bool(arrays.energies([[1, 1]])[0] == bqm.energy({"a": 1, "b": 1}))
     True
 """
 
