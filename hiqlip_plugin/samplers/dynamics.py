@@ -68,8 +68,8 @@ __all__ = [
     "simulate",
 ]
 
-Matrix = np.ndarray | sp.csr_array
-"""A symmetric coupling matrix: dense array or CSR."""
+Matrix = np.ndarray | sp.csr_array | sp.csc_array
+"""A symmetric coupling matrix: dense array, CSR or CSC (the same operator, as it is symmetric)."""
 
 Trajectory = Iterator[tuple[np.ndarray, np.ndarray | None]]
 """What :meth:`Dynamics.trajectory` yields after each step: the signs ``sign(x)`` (``n x B`` floats) and, when
