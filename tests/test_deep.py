@@ -302,7 +302,7 @@ def test_l2_uses_one_block_moves_only():
         ({"norm": 1}, ValueError, "norm"),
         ({"norm": "l3"}, ValueError, "norm"),
         ({"num_restarts": 0}, ValueError, "num_restarts"),
-        ({"num_restarts": 2.5}, ValueError, "num_restarts"),
+        ({"num_restarts": 2.5}, TypeError, "num_restarts"),
         ({"max_sweeps": -1}, ValueError, "max_sweeps"),
         ({"time_limit": 0}, ValueError, "time_limit"),
         ({"time_limit": "1"}, ValueError, "time_limit"),

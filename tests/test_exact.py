@@ -230,7 +230,7 @@ def test_bad_inputs_are_refused():
         exact_fgl(net, output=0, norm=3)
     with pytest.raises(ValueError, match="max_bits"):
         exact_fgl(net, output=0, max_bits=0)
-    with pytest.raises(ValueError, match="chunk_size"):
+    with pytest.raises(TypeError, match="chunk_size"):
         exact_fgl(net, output=0, chunk_size=True)
     with pytest.raises(ValueError, match="outputs"):
         exact_fgl(net)

@@ -83,7 +83,6 @@ def test_dual_norm():
     [
         ({"num_samples": 0}, "num_samples"),
         ({"ascent_steps": -1}, "ascent_steps"),
-        ({"num_ascent": 1.5}, "num_ascent"),
         ({"radius": -1.0}, "radius"),
         ({"radius": np.nan}, "radius"),
         ({"time_limit": 0}, "time_limit"),
@@ -95,3 +94,9 @@ def test_bad_inputs_are_refused(kwargs, message):
     net = random_relu_network((3, 4, 1), seed=0)
     with pytest.raises(ValueError, match=message):
         sampled_lipschitz(net, **kwargs)
+
+
+def test_non_integer_counts_are_a_type_error():
+    net = random_relu_network((3, 4, 1), seed=0)
+    with pytest.raises(TypeError, match="num_ascent"):
+        sampled_lipschitz(net, num_ascent=1.5)

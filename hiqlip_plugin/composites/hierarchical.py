@@ -42,6 +42,7 @@ import scipy.sparse as sp
 from dwave.samplers import SteepestDescentSolver
 from tqdm.auto import tqdm
 
+from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.composites.coarsening import clamp, coarsen, neighbourhood, project, restrict
 from hiqlip_plugin.exceptions import SamplerOutputError
 from hiqlip_plugin.ising import IsingArrays, ising_arrays
@@ -58,21 +59,13 @@ _SEED_BOUND = 2**31 - 1
 """Child seeds are drawn below this bound (the range every dwave-samplers solver accepts)."""
 
 
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
 def _capacity(child: dimod.Sampler, max_subproblem_size: int | None) -> int:
     if max_subproblem_size is None:
         advertised = [
             child.properties[key] for key in CAPACITY_PROPERTIES if key in child.properties
         ]
         max_subproblem_size = advertised[0] if advertised else DEFAULT_SUBPROBLEM_SIZE
-    return _check_int(max_subproblem_size, "max_subproblem_size", 2)
+    return check_integer(max_subproblem_size, "max_subproblem_size", 2)
 
 
 def _not_higher(new: float, old: float) -> bool:
@@ -272,8 +265,8 @@ class HierarchicalComposite(dimod.ComposedSampler):
             raise ValueError(f"coarsening_ratio must be in [0.5, 1), got {coarsening_ratio}")
         if not randomness >= 0.0:
             raise ValueError(f"randomness must be non-negative, got {randomness}")
-        self.relaxation_rank = _check_int(relaxation_rank, "relaxation_rank", 0)
-        self.relaxation_iterations = _check_int(relaxation_iterations, "relaxation_iterations", 0)
+        self.relaxation_rank = check_integer(relaxation_rank, "relaxation_rank", 0)
+        self.relaxation_iterations = check_integer(relaxation_iterations, "relaxation_iterations", 0)
         self._children = [child]
         self.max_subproblem_size = _capacity(child, max_subproblem_size)
         self.coarsening_ratio = float(coarsening_ratio)
@@ -366,13 +359,13 @@ class HierarchicalComposite(dimod.ComposedSampler):
         """
         start = time.perf_counter_ns()
         child_parameters = self.remove_unknown_kwargs(**child_parameters)
-        reads = 1 if num_reads is None else _check_int(num_reads, "num_reads", 1)
-        passes = _check_int(refinement_passes, "refinement_passes", 0)
-        cycles_per_read = _check_int(cycles_per_read, "cycles_per_read", 1)
+        reads = 1 if num_reads is None else check_integer(num_reads, "num_reads", 1)
+        passes = check_integer(refinement_passes, "refinement_passes", 0)
+        cycles_per_read = check_integer(cycles_per_read, "cycles_per_read", 1)
         if time_limit is not None and not time_limit > 0:
             raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
         if child_num_reads is not None:
-            _check_int(child_num_reads, "child_num_reads", 1)
+            check_integer(child_num_reads, "child_num_reads", 1)
             if "num_reads" not in self.child.parameters:
                 raise ValueError(
                     "child_num_reads is given but the child has no num_reads parameter"

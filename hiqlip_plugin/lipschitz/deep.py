@@ -54,6 +54,7 @@ import numpy as np
 import numpy.typing as npt
 from tqdm.auto import tqdm
 
+from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.exceptions import SamplerOutputError
 from hiqlip_plugin.lipschitz.formulation import (
     Certificate,
@@ -464,12 +465,6 @@ class _BlockSearch:
         )
 
 
-def _check_count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _default_sampler() -> dimod.Sampler:
     from dwave.samplers import SimulatedAnnealingSampler
 
@@ -546,8 +541,8 @@ def deep_block_search(
             "deep_block_search supports norm 'inf' and 2; the l1 FGL is not a block-QUBO problem here"
         )
     c = network.output_direction(output, direction)
-    num_restarts = _check_count(num_restarts, "num_restarts", 1)
-    max_sweeps = _check_count(max_sweeps, "max_sweeps", 0)
+    num_restarts = check_integer(num_restarts, "num_restarts", 1)
+    max_sweeps = check_integer(max_sweeps, "max_sweeps", 0)
     if time_limit is not None and (
         isinstance(time_limit, bool)
         or not isinstance(time_limit, (int, float))

@@ -50,9 +50,10 @@ import numpy.typing as npt
 from scipy.spatial.distance import cdist
 from tqdm import tqdm
 
+from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, parse_norm
-from hiqlip_plugin.lipschitz.local_search import _check_count, best_response_s, best_response_x
+from hiqlip_plugin.lipschitz.local_search import best_response_s, best_response_x
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["ExactResult", "exact_fgl", "enumeration_bits", "MAX_BITS", "DEFAULT_CHUNK_SIZE"]
@@ -329,9 +330,9 @@ def exact_fgl(
     if not isinstance(network, ReLUNetwork):
         raise TypeError(f"network must be a ReLUNetwork, got {type(network).__name__}")
     norm = parse_norm(norm)
-    max_bits = _check_count(max_bits, "max_bits")
+    max_bits = check_integer(max_bits, "max_bits", 1)
     chunk_size = (
-        DEFAULT_CHUNK_SIZE if chunk_size is None else _check_count(chunk_size, "chunk_size")
+        DEFAULT_CHUNK_SIZE if chunk_size is None else check_integer(chunk_size, "chunk_size", 1)
     )
     c = network.output_direction(output, direction)
     bits = enumeration_bits(network, norm)

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from hiqlip_plugin._validation import check_integer, check_positive
 from hiqlip_plugin.lipschitz.formulation import Certificate, bilinear_matrix
 from hiqlip_plugin.network import ReLUNetwork
 
@@ -132,24 +133,6 @@ def _check_matrix(matrix: npt.ArrayLike) -> np.ndarray:
     return a
 
 
-def _check_count(value: Any, name: str, *, minimum: int = 1) -> int:
-    """An integer ``>= minimum`` (bools refused); shared by the search, sampling and exact modules."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_positive(value: Any, name: str) -> float:
-    """A positive finite number (seconds, radii, caps)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not (np.isfinite(number) and number > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return number
-
-
 def _starts(
     values: npt.ArrayLike | None, length: int, allowed: tuple[int, ...], name: str
 ) -> np.ndarray | None:
@@ -184,7 +167,7 @@ def _restart_count(num_restarts: Any, time_limit: float | None, given: int) -> i
         if time_limit is None:
             raise ValueError("give num_restarts or time_limit (or both)")
         return None
-    return max(_check_count(num_restarts, "num_restarts"), given)
+    return max(check_integer(num_restarts, "num_restarts", 1), given)
 
 
 class _Best:
@@ -273,8 +256,8 @@ def alternating_best_response(
     started = time.perf_counter()
     a = _check_matrix(matrix)
     d, h = a.shape
-    max_iterations = _check_count(max_iterations, "max_iterations")
-    time_limit = None if time_limit is None else _check_positive(time_limit, "time_limit")
+    max_iterations = check_integer(max_iterations, "max_iterations", 1)
+    time_limit = None if time_limit is None else check_positive(time_limit, "time_limit")
     given_x = _starts(initial_x, d, (-1, 1), "initial_x")
     given_s = _starts(initial_s, h, (0, 1), "initial_s")
     if given_s is not None:
@@ -407,8 +390,8 @@ def one_side_flip_search(
         raise ValueError(f"side must be 'auto', 'x' or 's', got {side!r}")
     if strategy not in ("first", "steepest"):
         raise ValueError(f"strategy must be 'first' or 'steepest', got {strategy!r}")
-    max_sweeps = _check_count(max_sweeps, "max_sweeps")
-    time_limit = None if time_limit is None else _check_positive(time_limit, "time_limit")
+    max_sweeps = check_integer(max_sweeps, "max_sweeps", 1)
+    time_limit = None if time_limit is None else check_positive(time_limit, "time_limit")
     total = _restart_count(num_restarts, time_limit, 0)
     if side == "auto":
         side = "s" if h <= d else "x"

@@ -43,9 +43,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linprog
 
+from hiqlip_plugin._validation import check_positive
 from hiqlip_plugin.exceptions import SolverFailedError
 from hiqlip_plugin.lipschitz.formulation import Certificate, check_patterns
-from hiqlip_plugin.lipschitz.local_search import _check_positive
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["Realizability", "check_realizability", "pattern_constraints", "MARGIN_TOLERANCE"]
@@ -173,7 +173,7 @@ def check_realizability(
     """
     if isinstance(patterns, Certificate):
         patterns = patterns.patterns
-    margin_cap = _check_positive(margin_cap, "margin_cap")
+    margin_cap = check_positive(margin_cap, "margin_cap")
     d = network.input_dim
     bounds = _box_bounds(box, d) + [(None, margin_cap)]
     g, e = pattern_constraints(network, patterns)

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hiqlip_plugin._validation import check_integer, check_positive
 from hiqlip_plugin.lipschitz.formulation import Norm, parse_norm
-from hiqlip_plugin.lipschitz.local_search import _check_count, _check_positive
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["SampledBound", "sampled_lipschitz", "default_radius", "dual_norm"]
@@ -159,11 +159,11 @@ def sampled_lipschitz(
     started = time.perf_counter()
     norm = parse_norm(norm)
     c = network.output_direction(output, direction)
-    num_samples = _check_count(num_samples, "num_samples")
-    ascent_steps = _check_count(ascent_steps, "ascent_steps", minimum=0)
-    num_ascent = _check_count(num_ascent, "num_ascent", minimum=0)
-    radius = default_radius(network) if radius is None else _check_positive(radius, "radius")
-    deadline = np.inf if time_limit is None else started + _check_positive(time_limit, "time_limit")
+    num_samples = check_integer(num_samples, "num_samples", 1)
+    ascent_steps = check_integer(ascent_steps, "ascent_steps")
+    num_ascent = check_integer(num_ascent, "num_ascent")
+    radius = default_radius(network) if radius is None else check_positive(radius, "radius")
+    deadline = np.inf if time_limit is None else started + check_positive(time_limit, "time_limit")
     rng = np.random.default_rng(seed)
     d = network.input_dim
     batch = max(1, min(_MAX_BATCH, _BATCH_ELEMENTS // max(network.layer_sizes)))
