@@ -7,7 +7,7 @@ Networks (random He-initialised, ``random_relu_network(sizes, seed=SEED)``; plus
 value and seconds:
 
 * ``brute``: exact enumeration (:func:`exact_fgl`) where at most 2^26 cases are needed;
-* ``ours``: the witness of :func:`estimate_lipschitz` with a 100-spin capacity (CIMSampler inside
+* ``ours``: the witness of :func:`estimate_lipschitz` (``time_limit=--time-limit``) with a 100-spin capacity (CIMSampler inside
   HierarchicalComposite for two layers; block moves with the same sampler for deeper nets), time T;
 * ``alt``: alternating best responses (two layers) or closed-form block coordinate ascent (deeper) with
   random restarts for the same time T;
@@ -77,7 +77,7 @@ def sa_value(net, k: int, budget: float, seed: int) -> float:
     return qubo.decode(sampleset.first.sample).value
 
 
-def run_output(net, k: int, seed: int, scs_max_size: int, notes: set[str]) -> dict[str, str]:
+def run_output(net, k: int, seed: int, scs_max_size: int, time_limit: float, notes: set[str]) -> dict[str, str]:
     row: dict[str, str] = dict.fromkeys(COLUMNS, "-")
     two_layer = net.num_layers == 2
 
@@ -89,7 +89,8 @@ def run_output(net, k: int, seed: int, scs_max_size: int, notes: set[str]) -> di
         notes.add("brute: more than 2^26 cases")
 
     report = estimate_lipschitz(net, outputs=k, exact=False, upper="product", realizability=False,
-                                sampling=False, max_subproblem_size=100, seed=seed)
+                                sampling=False, max_subproblem_size=100, seed=seed,
+                                time_limit=time_limit)
     budget = report[0].timings["witness"]
     row["ours"] = f"{report[0].lower:.4f} ({budget:.1f})"
 
@@ -137,6 +138,8 @@ def main() -> None:
     parser.add_argument("--outputs", default="0", help="comma-separated output indices (default 0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scs-max-size", type=int, default=200, help="largest natural-SDP side tried with SCS")
+    parser.add_argument("--time-limit", type=float, default=60.0,
+                        help="estimate_lipschitz budget per output (the witness gets 60 %% of it)")
     args = parser.parse_args()
     outputs = [int(k) for k in args.outputs.split(",")]
     notes: set[str] = set()
@@ -145,7 +148,7 @@ def main() -> None:
     print("|" + "---|" * (len(COLUMNS) + 2))
     for name, net in networks(args.quick, args.seed):
         for k in outputs:
-            row = run_output(net, k, args.seed, args.scs_max_size, notes)
+            row = run_output(net, k, args.seed, args.scs_max_size, args.time_limit, notes)
             print(f"| {name} | {k} | " + " | ".join(row[c] for c in COLUMNS) + " |", flush=True)
     for note in sorted(notes):
         print(f"- {note}")
