@@ -212,9 +212,10 @@ def main() -> None:
     names = args.instances.split(",") if args.instances else (QUICK_INSTANCES if args.quick else tuple(BEST_KNOWN))
 
     solvers: dict[str, Solver] = {
-        "CIMSampler dsb (default, 32 x 1000)": cim_solver(),
+        "CIMSampler dsb (default, 32 x 2000)": cim_solver(),
+        "CIMSampler dsb (32 x 1000, default before)": cim_solver(num_steps=1000),
         "CIMSampler dsb (32 x 4000)": cim_solver(num_steps=4000),
-        "CIMSampler cfc (32 x 1000)": cim_solver("cfc"),
+        "CIMSampler cfc (32 x 1000)": cim_solver("cfc", num_steps=1000),
         "SA dwave-samplers (1000 sweeps)": sa_solver(),
     }
     with contextlib.suppress(ImportError):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import fgl_bqm
 from hiqlip_plugin.problems import cut_value, maxcut_bqm, random_relu_network
-from hiqlip_plugin.samplers.cim import DEFAULT_NUM_READS, CIMSampler
+from hiqlip_plugin.samplers.cim import DEFAULT_NUM_READS, DEFAULT_NUM_STEPS, CIMSampler
 
 ALGORITHMS = CIMSampler().properties["algorithms"]
 
@@ -86,6 +86,12 @@ class TestContract:
         assert len(CIMSampler().sample(bqm, num_steps=5)) == DEFAULT_NUM_READS
         states = [dict.fromkeys(bqm.variables, 1)] * 3
         assert len(CIMSampler().sample(bqm, num_steps=5, initial_states=states)) == 3
+
+    def test_default_num_steps(self):
+        bqm = _random_bqm(1, 5, 0.5, True)
+        sampleset = CIMSampler().sample(bqm, num_reads=2, seed=0)
+        assert sampleset.info["num_steps"] == DEFAULT_NUM_STEPS == CIMSampler().properties["default_num_steps"]
+        assert np.all(sampleset.record.best_step <= DEFAULT_NUM_STEPS)
 
     def test_info(self):
         bqm = _random_bqm(2, 10, 0.5, True)

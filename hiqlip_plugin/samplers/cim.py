@@ -51,11 +51,13 @@ DEFAULT_NUM_STEPS = 2000
 """Euler steps per run when ``num_steps`` is not given. 2000 rather than 1000: a slower pump ramp makes each
 replica far likelier to reach the optimum (G1: 0.5 % -> 6 % of reads), which more than pays for the doubled
 run time (median time-to-target at 32 replicas, same run: G1 2.4 s -> 0.6 s, bqp250-1 0.50 -> 0.20 s,
-bqp250-5 0.98 -> 0.26 s, G43 0.53 -> 0.44 s; 3000 steps were no better; ``docs/benchmarks/gset.md``)."""
+bqp250-5 0.98 -> 0.26 s, G43 0.53 -> 0.44 s; slower only on the easy bqp250-2/3/4, 0.07-0.14 s ->
+0.19-0.21 s; 3000 steps were no better; ``docs/benchmarks/gset.md``)."""
 
 SPARSE_DENSITY = 0.25
-"""Couplings are stored as CSR when at most this fraction of the pairs interact: with one BLAS thread a CSR
-product over 64 replicas measured faster than a dense one up to about 20 % density."""
+"""Couplings are stored sparse when at most this fraction of the pairs interact (CSR, multiplied as CSC by
+:func:`~hiqlip_plugin.samplers.dynamics.simulate`): with one BLAS thread a sparse product over 64 replicas
+measured faster than a dense one up to about 20 % density (and on G1, 6 %, 1.5-3.4x faster at 8-128 replicas)."""
 
 _SEED_LIMIT = 2**32
 

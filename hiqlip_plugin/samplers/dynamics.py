@@ -7,7 +7,7 @@ Every kernel minimises the SPIN energy of :mod:`hiqlip_plugin.ising`,
     E(s) = h^T s + \\tfrac12 s^T S s, \\qquad s \\in \\{-1, +1\\}^n,
 
 by integrating the amplitudes ``x`` of ``B`` replicas at once, stored as the columns of one ``n x B`` float
-matrix, so that each step costs ONE matrix product (dense BLAS, or CSR through :mod:`scipy.sparse`).
+matrix, so that each step costs ONE matrix product (dense BLAS, or CSC through :mod:`scipy.sparse`).
 :func:`simulate` runs the whole pipeline:
 
 1. **Field spin.** Non-zero fields ``h`` become couplings ``S[i, a] = h_i`` to one auxiliary spin ``a``
