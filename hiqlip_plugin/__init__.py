@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "HierarchicalComposite": "hiqlip_plugin.composites.hierarchical",
     "mixing_sdp": "hiqlip_plugin.sdp.mixing",
     "MixingResult": "hiqlip_plugin.sdp.mixing",
+    "hyperplane_rounding": "hiqlip_plugin.sdp.mixing",
 }
 _SUBMODULES = ("examples", "exceptions", "ising", "network", "lipschitz", "samplers", "composites", "sdp",
                "qiskit", "hardware", "problems", "cli")
