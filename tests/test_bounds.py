@@ -266,3 +266,25 @@ def test_product_bound_rejects_bad_norm_and_output():
         product_bound(net, 0, norm=3)
     with pytest.raises(ValueError, match="outputs"):
         product_bound(net)
+
+
+@pytest.mark.parametrize(("norm", "homogeneous"), [("inf", False), ("inf", True), (2, False)])
+def test_sdp_initial_states_are_good_warm_starts(norm, homogeneous):
+    import dimod
+
+    from hiqlip_plugin import CIMSampler, fgl_bqm
+    from hiqlip_plugin.lipschitz.bounds import sdp_initial_states
+    from hiqlip_plugin.lipschitz.exact import exact_fgl
+
+    net = random_relu_network((30, 12, 2), seed=4)
+    qubo = fgl_bqm(net, output=1, norm=norm, homogeneous=homogeneous)
+    states, labels = sdp_initial_states(qubo, num_samples=16, seed=0)
+    assert set(labels) == set(qubo.bqm.variables) and states.shape == (16, len(labels))
+    assert set(np.unique(states)) <= set(qubo.bqm.vartype.value)
+    values = [qubo.decode(dict(zip(labels, row, strict=True))).value for row in states]
+    exact = exact_fgl(net, output=1, norm=norm).value
+    # the roundings are feasible points, and on this small net the best one is close to optimal
+    assert max(values) <= exact * (1 + 1e-12) and max(values) >= 0.8 * exact
+    sampleset = CIMSampler().sample(qubo.bqm, initial_states=(states, labels), num_reads=16, num_steps=200, seed=0)
+    dimod.testing.assert_sampleset_energies(sampleset, qubo.bqm)
+    assert qubo.decode(sampleset.first.sample).verify(net)

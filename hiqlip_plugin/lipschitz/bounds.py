@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,14 +58,21 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SolverFailedError
-from hiqlip_plugin.lipschitz.formulation import Norm, block_matrix, parse_norm
+from hiqlip_plugin.lipschitz.formulation import (
+    HOMOGENISING_LABEL,
+    LipschitzQUBO,
+    Norm,
+    block_matrix,
+    parse_norm,
+)
 from hiqlip_plugin.network import ReLUNetwork
-from hiqlip_plugin.sdp.mixing import certified_dual_bound, mixing_sdp
+from hiqlip_plugin.sdp.mixing import certified_dual_bound, hyperplane_rounding, mixing_sdp
 
 __all__ = [
     "UpperBound",
     "product_bound",
     "sdp_bound",
+    "sdp_initial_states",
     "SDP_METHODS",
     "SDP_SOLVERS",
     "CVXPY_MAX_SIZE",
@@ -368,6 +375,48 @@ def _natural_sdp(
         status,
         {**stats, "sdp_size": cost.shape[0], "certified_sdp_value": certified},
     )
+
+
+def sdp_initial_states(
+    qubo: LipschitzQUBO, num_samples: int = 32, *, seed: int | None = None, tol: float = 1e-4
+) -> tuple[np.ndarray, list[Hashable]]:
+    """Goemans-Williamson roundings of the natural SDP of ``qubo``, ready as a sampler's ``initial_states``.
+
+    The natural SDP of the free block ``A`` (:func:`sdp_bound`'s ``"natural"`` method) is solved by the
+    mixing method; each random hyperplane through its low-rank factors gives a spin vector ``v`` with
+    ``v^T C v`` close to the SDP value, i.e. a good feasible point of ``qubo.bqm``. For l_inf,
+    ``v = (x, z, t)`` and every spin is multiplied by ``t`` unless the BQM is homogeneous; for l2,
+    ``v = (y, t)`` and ``s = (1 + t y) / 2``.
+
+    Args:
+        qubo: An l_inf or l2 :class:`~hiqlip_plugin.lipschitz.formulation.LipschitzQUBO`.
+        num_samples: Number of roundings (one per initial state).
+        seed: Seed of the SDP start and of the hyperplanes.
+        tol: Certified-gap tolerance of the mixing method (the rounding needs no tight solve).
+
+    Returns:
+        ``(states, labels)``: a samples-like pair accepted as ``initial_states`` by dimod samplers (e.g.
+        :class:`~hiqlip_plugin.CIMSampler`, ``SimulatedAnnealingSampler``).
+
+    Examples:
+        >>> from hiqlip_plugin import CIMSampler, fgl_bqm
+        >>> from hiqlip_plugin.lipschitz.bounds import sdp_initial_states
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> qubo = fgl_bqm(random_relu_network((20, 10, 1), seed=0))
+        >>> states = sdp_initial_states(qubo, num_samples=4, seed=0)
+        >>> sampleset = CIMSampler().sample(qubo.bqm, initial_states=states, num_reads=4, seed=0)
+        >>> qubo.decode(sampleset.first.sample).verify(qubo.network)
+        True
+    """
+    rounding = hyperplane_rounding(mixing_sdp(_natural_cost(qubo.matrix, qubo.norm), tol=tol, seed=seed),
+                                   num_samples, seed=seed)
+    sign = rounding[:, -1:]
+    if qubo.norm == "2":
+        return ((1 + rounding[:, :-1] * sign) // 2).astype(np.int8), list(qubo.hidden_variables)
+    labels: list[Hashable] = [*qubo.input_variables, *qubo.hidden_variables]
+    if qubo.homogeneous:
+        return rounding, [*labels, HOMOGENISING_LABEL]
+    return (rounding[:, :-1] * sign).astype(np.int8), labels
 
 
 # ------------------------------------------------------- LMI programs (dual, lipsdp)
