@@ -165,6 +165,7 @@ def test_pt_file_with_foreign_keys_is_refused(tmp_path):
         ReLUNetwork.load(path)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_from_sklearn():
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
