@@ -32,7 +32,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["IsingArrays", "ising_arrays", "DENSITY_THRESHOLD"]
+from hiqlip_plugin.exceptions import SamplerOutputError
+
+__all__ = ["IsingArrays", "ising_arrays", "checked_samples", "DENSITY_THRESHOLD"]
 
 DENSITY_THRESHOLD = 0.1
 """Fraction of non-zero couplings above which :func:`ising_arrays` chooses a dense matrix."""
@@ -158,3 +160,43 @@ def ising_arrays(
         coupling=coupling,
         offset=float(offset),
     )
+
+
+def checked_samples(sampleset: object, bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
+    """Validate a sampler's answer to ``bqm`` and return its samples in ``bqm.variables`` order.
+
+    Args:
+        sampleset: What the sampler returned.
+        bqm: The model it was asked to sample.
+
+    Returns:
+        Array of shape ``(num_samples, bqm.num_variables)``, columns in ``bqm.variables`` order.
+
+    Raises:
+        SamplerOutputError: If the answer is not a :class:`dimod.SampleSet` of the BQM's vartype over exactly
+            its variables, holds values outside the vartype, or is empty for a non-empty BQM.
+
+    Examples:
+        >>> import dimod
+        >>> from hiqlip_plugin.ising import checked_samples
+        >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {}, 0.0, "SPIN")
+        >>> checked_samples(dimod.ExactSolver().sample(bqm), bqm).shape
+        (4, 2)
+    """
+    if not isinstance(sampleset, dimod.SampleSet):
+        raise SamplerOutputError(f"the sampler returned a {type(sampleset).__name__}, not a dimod.SampleSet")
+    if sampleset.vartype is not bqm.vartype:
+        raise SamplerOutputError(
+            f"the sampler returned {sampleset.vartype.name} samples for a {bqm.vartype.name} BQM"
+        )
+    if len(sampleset.variables) != bqm.num_variables or set(sampleset.variables) != set(bqm.variables):
+        raise SamplerOutputError(
+            f"the sampler returned samples over {len(sampleset.variables)} variables that are not the "
+            f"{bqm.num_variables} variables of its BQM"
+        )
+    if len(sampleset) == 0 and bqm.num_variables:
+        raise SamplerOutputError("the sampler returned no samples")
+    samples = sampleset.record.sample
+    if not np.isin(samples, list(bqm.vartype.value)).all():
+        raise SamplerOutputError(f"the sampler returned values outside {sorted(bqm.vartype.value)}")
+    return samples[:, [sampleset.variables.index(v) for v in bqm.variables]]

@@ -330,12 +330,17 @@ def test_network_must_be_a_relu_network():
     ("reply", "message"),
     [
         (lambda bqm: "not a sampleset", "SampleSet"),
-        (lambda bqm: dimod.SampleSet.from_samples([], bqm.vartype, []), "no samples"),
+        (
+            lambda bqm: dimod.SampleSet.from_samples(
+                (np.empty((0, bqm.num_variables)), list(bqm.variables)), bqm.vartype, []
+            ),
+            "no samples",
+        ),
         (
             lambda bqm: dimod.SampleSet.from_samples(
                 [dict.fromkeys(list(bqm.variables)[1:], 1)], bqm.vartype, [0.0]
             ),
-            "lack",
+            "not the",
         ),
         (
             lambda bqm: dimod.SampleSet.from_samples(

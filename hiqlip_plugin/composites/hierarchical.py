@@ -44,8 +44,7 @@ from tqdm.auto import tqdm
 
 from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.composites.coarsening import clamp, coarsen, neighbourhood, project, restrict
-from hiqlip_plugin.exceptions import SamplerOutputError
-from hiqlip_plugin.ising import IsingArrays, ising_arrays
+from hiqlip_plugin.ising import IsingArrays, checked_samples, ising_arrays
 
 __all__ = ["HierarchicalComposite", "CAPACITY_PROPERTIES", "DEFAULT_SUBPROBLEM_SIZE"]
 
@@ -71,32 +70,6 @@ def _capacity(child: dimod.Sampler, max_subproblem_size: int | None) -> int:
 def _not_higher(new: float, old: float) -> bool:
     """``new <= old`` up to rounding (``1e-12`` relative): the acceptance rule of refinement."""
     return new <= old + 1e-12 * max(1.0, abs(old))
-
-
-def _checked_samples(sampleset: Any, bqm: dimod.BinaryQuadraticModel) -> np.ndarray:
-    """Return the child's samples as an array in ``bqm.variables`` order, or raise SamplerOutputError."""
-    if not isinstance(sampleset, dimod.SampleSet):
-        raise SamplerOutputError(
-            f"the child returned a {type(sampleset).__name__}, not a dimod.SampleSet"
-        )
-    if sampleset.vartype is not bqm.vartype:
-        raise SamplerOutputError(
-            f"the child returned {sampleset.vartype.name} samples for a {bqm.vartype.name} BQM"
-        )
-    if len(sampleset.variables) != bqm.num_variables or set(sampleset.variables) != set(
-        bqm.variables
-    ):
-        raise SamplerOutputError(
-            f"the child returned samples over {len(sampleset.variables)} variables that are not the "
-            f"{bqm.num_variables} variables of its BQM"
-        )
-    if len(sampleset) == 0 and bqm.num_variables:
-        raise SamplerOutputError("the child returned no samples")
-    samples = sampleset.record.sample
-    if not np.isin(samples, list(bqm.vartype.value)).all():
-        raise SamplerOutputError(f"the child returned values outside {sorted(bqm.vartype.value)}")
-    order = [sampleset.variables.index(v) for v in bqm.variables]
-    return samples[:, order]
 
 
 def _to_bqm(problem: IsingArrays) -> dimod.BinaryQuadraticModel:
@@ -146,7 +119,7 @@ class _VCycles:
             parameters["seed"] = int(self.rng.integers(_SEED_BOUND))
         start = time.perf_counter_ns()
         sampleset = self.child.sample(bqm, **{**self.child_parameters, **parameters})
-        samples = _checked_samples(sampleset, bqm)
+        samples = checked_samples(sampleset, bqm)
         self.child_ns += time.perf_counter_ns() - start
         self.num_child_calls += 1
         self.max_child_variables = max(self.max_child_variables, bqm.num_variables)
@@ -408,7 +381,7 @@ class HierarchicalComposite(dimod.ComposedSampler):
             polished = SteepestDescentSolver().sample(
                 bqm, initial_states=(samples, problem.variables)
             )
-            samples = _checked_samples(polished, bqm)
+            samples = checked_samples(polished, bqm)
             timing["polish_ns"] = time.perf_counter_ns() - tick
         info = cycles.info(levels, timing)
         return dimod.SampleSet.from_samples_bqm((samples, list(bqm.variables)), bqm, info=info)

@@ -56,6 +56,7 @@ from tqdm.auto import tqdm
 
 from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.exceptions import SamplerOutputError
+from hiqlip_plugin.ising import checked_samples
 from hiqlip_plugin.lipschitz.formulation import (
     Certificate,
     LipschitzQUBO,
@@ -280,30 +281,9 @@ def adjacent_blocks_qubo(
 
 # ------------------------------------------------------------------ sampler answers
 def _lowest_energy_sample(sampleset: Any, bqm: dimod.BinaryQuadraticModel) -> dict[Hashable, int]:
-    """Validate a sampler's answer to ``bqm`` and return its lowest-energy sample (energies recomputed).
-
-    Raises:
-        SamplerOutputError: If the answer is not a non-empty SampleSet over the BQM's variables with values of
-            the BQM's vartype.
-    """
-    if not isinstance(sampleset, dimod.SampleSet):
-        raise SamplerOutputError(
-            f"the sampler returned {type(sampleset).__name__}, not a dimod.SampleSet"
-        )
-    if len(sampleset) == 0:
-        raise SamplerOutputError("the sampler returned no samples")
-    missing = set(bqm.variables) - set(sampleset.variables)
-    if missing:
-        raise SamplerOutputError(
-            f"the samples lack {len(missing)} variable(s), e.g. {next(iter(missing))!r}"
-        )
+    """Validate a sampler's answer to ``bqm`` and return its lowest-energy sample (energies recomputed)."""
+    states = checked_samples(sampleset, bqm)
     labels = list(bqm.variables)
-    columns = [sampleset.variables.index(v) for v in labels]
-    states = np.asarray(sampleset.record.sample)[:, columns]
-    if not np.all(np.isin(states, list(bqm.vartype.value))):
-        raise SamplerOutputError(
-            f"the samples hold values outside {sorted(bqm.vartype.value)} ({bqm.vartype.name})"
-        )
     best = int(np.argmin(bqm.energies((states, labels))))
     return dict(zip(labels, states[best].tolist(), strict=True))
 

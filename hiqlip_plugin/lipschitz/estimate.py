@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SamplerOutputError, SolverFailedError
+from hiqlip_plugin.ising import checked_samples
 from hiqlip_plugin.lipschitz.bounds import UpperBound, product_bound, sdp_bound
 from hiqlip_plugin.lipschitz.deep import deep_block_search
 from hiqlip_plugin.lipschitz.exact import exact_fgl
@@ -286,10 +287,7 @@ class _WitnessSearch:
         if time_limit is not None and "time_limit" in parameters:
             kwargs.setdefault("time_limit", time_limit)
         sampleset = sampler.sample(bqm, **kwargs)
-        if len(sampleset) == 0:
-            raise SamplerOutputError(f"{_describe(sampler)} returned no samples")
-        if set(sampleset.variables) != set(bqm.variables):
-            raise SamplerOutputError(f"{_describe(sampler)} returned samples over the wrong variables")
+        checked_samples(sampleset, bqm)
         return sampleset
 
     def two_layer(self, direction: np.ndarray, seed: int | None, time_limit: float | None) -> tuple[Certificate, str]:
