@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from dimod.typing import SamplesLike
 
+from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.ising import ising_arrays
 from hiqlip_plugin.samplers.dynamics import ALGORITHMS, simulate
 
@@ -78,14 +79,6 @@ def _stop_rule(start: float, time_limit: float | None,
         return interrupt_function is not None and bool(interrupt_function())
 
     return stop
-
-
-def _check_count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"'{name}' should be a non-negative integer, got {value!r}")
-    if value < 0:
-        raise ValueError(f"'{name}' should be a non-negative integer, got {value!r}")
-    return int(value)
 
 
 def _check_seed(seed: Any) -> int:
@@ -285,7 +278,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
 
         if algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {sorted(ALGORITHMS)}")
-        steps = DEFAULT_NUM_STEPS if num_steps is None else _check_count("num_steps", num_steps)
+        steps = DEFAULT_NUM_STEPS if num_steps is None else check_integer(num_steps, "num_steps")
         if num_reads is None and initial_states is None:
             num_reads = DEFAULT_NUM_READS
         seed = _check_seed(seed)
