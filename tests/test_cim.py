@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import fgl_bqm
 from hiqlip_plugin.problems import cut_value, maxcut_bqm, random_relu_network
+from hiqlip_plugin.samplers import native
 from hiqlip_plugin.samplers.cim import DEFAULT_NUM_READS, DEFAULT_NUM_STEPS, CIMSampler
 
 ALGORITHMS = CIMSampler().properties["algorithms"]
@@ -100,6 +101,7 @@ class TestContract:
         assert set(info["timing"]) == {"preprocessing_ns", "sampling_ns", "postprocessing_ns"}
         assert all(isinstance(value, int) and value >= 0 for value in info["timing"].values())
         assert info["algorithm"] == "cfc" and info["num_steps"] == 40 and not info["stopped_early"]
+        assert info["backend"] == ("native" if native.available() else "numpy")
         assert info["scaling"]["field_spin"] and info["scaling"]["lambda_min"] < 0
         assert info["parameters"]["dt"] == info["scaling"]["dt"] > 0
         assert np.all((0 <= sampleset.record.best_step) & (sampleset.record.best_step <= 40))
@@ -119,6 +121,8 @@ class TestArguments:
         (dict(time_limit="1s"), TypeError, "time_limit"),
         (dict(interrupt_function=3), TypeError, "interrupt_function"),
         (dict(dtype=np.int32), ValueError, "dtype"),
+        (dict(backend="gpu"), ValueError, "backend"),
+        (dict(backend="native", dtype=np.float64), ValueError, "float32"),
         (dict(algorithm="cac", heat=0.1), ValueError, "heat"),
         (dict(algorithm="dsb", momentum=0.5), ValueError, "momentum"),
         (dict(algorithm="simcim", momentum=2.0), ValueError, "momentum"),
@@ -163,16 +167,18 @@ class TestStopping:
         assert 1 <= sampleset.info["num_steps"] < 10**7
         dimod.testing.assert_sampleset_energies(sampleset, bqm)
 
-    def test_interrupt_function(self):
+    def test_interrupt_function(self, backend):
         calls = []
 
         def interrupt() -> bool:
             calls.append(1)
             return len(calls) >= 3
 
-        sampleset = CIMSampler().sample(_random_bqm(8, 10, 0.5, True), num_reads=2, num_steps=100,
-                                        interrupt_function=interrupt, seed=0)
-        assert sampleset.info["num_steps"] == 3 and sampleset.info["stopped_early"]
+        sampleset = CIMSampler().sample(_random_bqm(8, 10, 0.5, True), num_reads=2, num_steps=10**6,
+                                        interrupt_function=interrupt, seed=0, backend=backend)
+        assert len(calls) == 3 and sampleset.info["stopped_early"]
+        assert 3 <= sampleset.info["num_steps"] < 10**6
+        assert sampleset.info["num_steps"] == 3 or backend == "native"    # native checks between chunks
 
     def test_zero_steps_returns_the_initial_states(self):
         bqm = _random_bqm(9, 6, 1.0, True)

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hiqlip_plugin.samplers.dynamics import (
@@ -121,12 +121,12 @@ class TestSimulate:
     @pytest.mark.parametrize("dynamics", ALL_DYNAMICS, ids=lambda d: d.name)
     @pytest.mark.parametrize("fields", [False, True])
     @pytest.mark.parametrize("density", [1.0, 0.3])
-    def test_finds_ground_states(self, dynamics, fields, density):
+    def test_finds_ground_states(self, dynamics, fields, density, backend):
         hits = []
         for seed in range(4):
             h, coupling = _random_problem(seed, 12, density, fields)
             matrix = sp.csr_array(coupling) if density < 1 else coupling
-            result = simulate(h, matrix, _random_starts(seed, 16, 12), dynamics, 300, seed=seed)
+            result = simulate(h, matrix, _random_starts(seed, 16, 12), dynamics, 300, seed=seed, backend=backend)
             found = _energies(h, coupling, result.spins)
             ground = _ground_energy(h, coupling)
             assert found.min() == pytest.approx(ground)
@@ -134,37 +134,37 @@ class TestSimulate:
         assert np.mean(hits) > 0.5
 
     @pytest.mark.parametrize("dynamics", ALL_DYNAMICS, ids=lambda d: d.name)
-    def test_same_seed_same_result(self, dynamics):
+    def test_same_seed_same_result(self, dynamics, backend):
         h, coupling = _random_problem(5, 30, 0.3, True)
         starts = _random_starts(5, 8, 30)
-        first = simulate(h, coupling, starts, dynamics, 100, seed=11)
-        second = simulate(h, coupling, starts, dynamics, 100, seed=11)
+        first = simulate(h, coupling, starts, dynamics, 100, seed=11, backend=backend)
+        second = simulate(h, coupling, starts, dynamics, 100, seed=11, backend=backend)
         assert np.array_equal(first.spins, second.spins)
         assert np.array_equal(first.best_step, second.best_step)
 
-    def test_reads_are_never_worse_than_the_starts(self):
+    def test_reads_are_never_worse_than_the_starts(self, backend):
         h, coupling = _random_problem(6, 10, 1.0, True)
         starts = _random_starts(6, 6, 10)
-        result = simulate(h, coupling, starts, CAC(), 50, seed=0)
+        result = simulate(h, coupling, starts, CAC(), 50, seed=0, backend=backend)
         assert np.all(_energies(h, coupling, result.spins) <= _energies(h, coupling, starts) + 1e-9)
 
-    def test_zero_steps_returns_the_starts(self):
+    def test_zero_steps_returns_the_starts(self, backend):
         h, coupling = _random_problem(7, 9, 1.0, True)
         starts = _random_starts(7, 5, 9)
-        result = simulate(h, coupling, starts, DSB(), 0)
+        result = simulate(h, coupling, starts, DSB(), 0, backend=backend)
         assert np.array_equal(result.spins, starts)
         assert result.num_steps == 0 and not result.stopped_early
         assert result.spins.dtype == np.int8
 
-    def test_warm_start_at_the_ground_state_stays_there(self):
+    def test_warm_start_at_the_ground_state_stays_there(self, backend):
         h, coupling = _random_problem(8, 10, 1.0, True)
         states = np.array(list(itertools.product([-1, 1], repeat=10)))
         ground = states[np.argmin(_energies(h, coupling, states))]
-        result = simulate(h, coupling, np.tile(ground, (4, 1)), CFC(), 100, seed=0)
+        result = simulate(h, coupling, np.tile(ground, (4, 1)), CFC(), 100, seed=0, backend=backend)
         assert np.all(result.spins == ground)
         assert np.all(result.best_step == 0)
 
-    def test_stop_ends_the_run_with_valid_states(self):
+    def test_stop_ends_the_run_with_valid_states(self, backend):
         h, coupling = _random_problem(9, 20, 0.5, True)
         calls = []
 
@@ -172,18 +172,22 @@ class TestSimulate:
             calls.append(1)
             return len(calls) >= 5
 
-        result = simulate(h, coupling, _random_starts(9, 4, 20), SimCIM(), 1000, seed=0, stop=stop)
-        assert result.num_steps == 5 and result.stopped_early
+        result = simulate(h, coupling, _random_starts(9, 4, 20), SimCIM(), 100_000, seed=0, stop=stop,
+                          backend=backend)
+        assert len(calls) == 5 and result.stopped_early
+        assert 5 <= result.num_steps < 100_000
+        if backend == "numpy":
+            assert result.num_steps == 5                 # called after every step
         assert set(np.unique(result.spins)) <= {-1, 1}
-        assert np.all(result.best_step <= 5)
+        assert np.all(result.best_step <= result.num_steps)
 
-    def test_without_couplings_every_state_is_optimal(self):
-        result = simulate(np.zeros(4), np.zeros((4, 4)), _random_starts(0, 3, 4), DSB(), 20)
+    def test_without_couplings_every_state_is_optimal(self, backend):
+        result = simulate(np.zeros(4), np.zeros((4, 4)), _random_starts(0, 3, 4), DSB(), 20, backend=backend)
         assert result.scaling.coupling_scale == 1.0
         assert set(np.unique(result.spins)) <= {-1, 1}
 
-    def test_empty_model(self):
-        result = simulate(np.zeros(0), np.zeros((0, 0)), np.zeros((3, 0)), CAC(), 100)
+    def test_empty_model(self, backend):
+        result = simulate(np.zeros(0), np.zeros((0, 0)), np.zeros((3, 0)), CAC(), 100, backend=backend)
         assert result.spins.shape == (3, 0) and result.num_steps == 0
 
     def test_scaling_reports_the_field_spin_and_spectrum(self):
@@ -214,24 +218,25 @@ class TestSimulate:
         with pytest.raises(error, match="num_steps"):
             simulate(np.zeros(2), np.zeros((2, 2)), np.ones((1, 2)), DSB(), steps)
 
-    def test_positive_graph_is_cut_well(self):
+    def test_positive_graph_is_cut_well(self, backend):
         # all-positive weights (G1-like): a too-large step would collapse every replica to a trivial cut
         rng = np.random.default_rng(12)
         upper = np.triu(rng.random((300, 300)) < 0.06, 1).astype(np.float64)
         coupling = sp.csr_array(upper + upper.T)
         total = upper.sum()
         for dynamics in ALL_DYNAMICS:
-            result = simulate(np.zeros(300), coupling, _random_starts(12, 8, 300), dynamics, 400, seed=0)
+            result = simulate(np.zeros(300), coupling, _random_starts(12, 8, 300), dynamics, 400, seed=0,
+                              backend=backend)
             cuts = (total - _energies(np.zeros(300), coupling, result.spins)) / 2
             assert cuts.max() > 0.58 * total, dynamics.name
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(1, 8), seed=st.integers(0, 2**16), algorithm=st.sampled_from(sorted(ALGORITHMS)))
-def test_reads_are_valid_and_best_steps_bounded(n, seed, algorithm):
+def test_reads_are_valid_and_best_steps_bounded(backend, n, seed, algorithm):
     h, coupling = _random_problem(seed, n, 0.7, seed % 2 == 0)
     dynamics: Dynamics = ALGORITHMS[algorithm]()
-    result = simulate(h, coupling, _random_starts(seed, 3, n), dynamics, 30, seed=seed)
+    result = simulate(h, coupling, _random_starts(seed, 3, n), dynamics, 30, seed=seed, backend=backend)
     assert result.spins.shape == (3, n)
     assert set(np.unique(result.spins)) <= {-1, 1}
     assert np.all((0 <= result.best_step) & (result.best_step <= 30))

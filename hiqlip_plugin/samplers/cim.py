@@ -31,7 +31,8 @@ from dimod.typing import SamplesLike
 
 from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.ising import ising_arrays
-from hiqlip_plugin.samplers.dynamics import ALGORITHMS, simulate
+from hiqlip_plugin.samplers import native
+from hiqlip_plugin.samplers.dynamics import ALGORITHMS, BACKENDS, resolve_backend, simulate
 
 __all__ = [
     "CIMSampler",
@@ -114,8 +115,9 @@ def _check_dtype(dtype: npt.DTypeLike) -> np.dtype:
 class CIMSampler(dimod.Sampler, dimod.Initialized):
     """A simulated Coherent Ising Machine (CAC, CFC, SimCIM or discrete simulated bifurcation).
 
-    All replicas evolve together as the columns of one ``n x num_reads`` float32 matrix, one matrix product
-    per step; each read is the best state its replica visited. See :mod:`hiqlip_plugin.samplers.dynamics` for
+    All replicas evolve together as the columns of one ``n x num_reads`` float32 matrix, one pass over the
+    couplings per step (compiled kernels that hold the replicas of each spin in vector registers, or numpy /
+    scipy products); each read is the best state its replica visited. See :mod:`hiqlip_plugin.samplers.dynamics` for
     the equations, the automatic spectral scaling (no hand tuning: couplings are normalised by the extreme
     eigenvalues of the coupling matrix and the Euler step is bounded by their ratio) and the treatment of
     linear biases (an auxiliary spin).
@@ -145,6 +147,9 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
     """Information about the sampler.
 
     * ``algorithms``: the names accepted by ``algorithm``.
+    * ``backends``: the values accepted by ``backend``; ``native_instruction_set``: the vector instructions
+      the compiled kernels use on this machine (``'avx512'``, ``'avx2'``, ``'baseline'``), None if they are
+      not built.
     * ``default_algorithm``, ``default_num_reads``, ``default_num_steps``: what ``None`` means.
     * ``algorithm_parameters``: for each algorithm, its keyword parameters and their defaults
       (``dt=None`` is the automatic, stability-bounded step).
@@ -166,12 +171,15 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
             "initial_states": [],
             "initial_states_generator": [],
             "dtype": [],
+            "backend": ["backends"],
             "polish": [],
             "progress": [],
             **{key: ["algorithm_parameters"] for key in _ALGORITHM_KEYWORDS},
         }
         self.properties = {
             "algorithms": tuple(ALGORITHMS),
+            "backends": BACKENDS,
+            "native_instruction_set": native.instruction_set(),
             "default_algorithm": DEFAULT_ALGORITHM,
             "default_num_reads": DEFAULT_NUM_READS,
             "default_num_steps": DEFAULT_NUM_STEPS,
@@ -192,6 +200,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
         initial_states: SamplesLike | None = None,
         initial_states_generator: str = "random",
         dtype: npt.DTypeLike = np.float32,
+        backend: str = "auto",
         polish: bool = False,
         progress: bool = False,
         dt: float | None = None,
@@ -219,17 +228,22 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
             algorithm: ``"dsb"`` (discrete simulated bifurcation, the default), ``"cac"`` (chaotic amplitude
                 control), ``"cfc"`` (chaotic feedback control) or ``"simcim"``.
             seed: Seed (0 to 2**32 - 1) of the initial states and of the noise; same seed, same result.
-            time_limit: Seconds after the call starts at which the run stops (checked after every step; at
-                least one step runs), returning the best states so far. ``info["stopped_early"]`` tells.
-            interrupt_function: Callable with no arguments, called after every step; a true return value
-                stops the run like ``time_limit``.
+            time_limit: Seconds after the call starts at which the run stops (checked between steps: about
+                every 10 ms with the compiled kernels, after every step with numpy; at least one step runs),
+                returning the best states so far. ``info["stopped_early"]`` tells.
+            interrupt_function: Callable with no arguments, called when ``time_limit`` is checked; a true
+                return value stops the run like ``time_limit``.
             initial_states: Warm starts, one per replica (see :meth:`dimod.Initialized.parse_initial_states`);
                 replica ``b`` starts at amplitudes ``s_b * u`` with small random magnitudes ``u`` (below
                 0.1 for CAC/CFC, 0.001 for SimCIM/dSB), so the dynamics begin from the given signs, and the
                 state counts as the replica's best at step 0 (the reads are never worse than the warm starts).
             initial_states_generator: ``"random"``, ``"tile"`` or ``"none"``: how to complete fewer initial
                 states than ``num_reads``.
-            dtype: ``numpy.float32`` (default, about twice as fast) or ``numpy.float64`` amplitudes.
+            dtype: ``numpy.float32`` (default, about twice as fast) or ``numpy.float64`` amplitudes (numpy
+                backend only).
+            backend: ``"auto"`` (default: the compiled kernels when built and ``dtype`` is float32, else
+                numpy), ``"native"`` or ``"numpy"``. Same seed, same result for a given backend; the two sum
+                in different orders, so their float32 trajectories part after a while.
             polish: Finish each read with a greedy one-flip steepest descent
                 (:class:`dwave.samplers.SteepestDescentSolver`). Off by default, so that the reads show what the
                 dynamics found; on G-set graphs it rarely changes the best read (the dynamics end in local
@@ -254,15 +268,17 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
         Returns:
             One read per replica with dimod-computed energies, the per-read vector ``best_step`` (steps run
             when the replica first reached its read; 0 for its initial state) and ``info`` with ``timing``
-            (``preprocessing_ns``, ``sampling_ns``, ``postprocessing_ns``), ``algorithm``, ``parameters``
+            (``preprocessing_ns``, ``sampling_ns``, ``postprocessing_ns``), ``algorithm``, ``backend`` (the
+            one that ran), ``parameters``
             (with the step used), ``num_steps`` (steps run), ``stopped_early``, ``polish`` and ``scaling``
             (``lambda_min``, ``lambda_max`` of the coupling matrix, ``coupling_scale``, ``ratio``, ``dt``,
             ``field_spin``).
 
         Raises:
             TypeError: For arguments of the wrong type (e.g. a float ``num_steps``).
-            ValueError: For out-of-range arguments, an unknown algorithm, or an algorithm parameter the
-                algorithm does not use.
+            ValueError: For out-of-range arguments, an unknown algorithm or backend, ``backend="native"``
+                with float64, or an algorithm parameter the algorithm does not use.
+            RuntimeError: For ``backend="native"`` when the compiled kernels are not built.
 
         Examples:
             >>> import dimod
@@ -286,6 +302,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
         if interrupt_function is not None and not callable(interrupt_function):
             raise TypeError(f"'interrupt_function' should be callable, got {interrupt_function!r}")
         resolved_dtype = _check_dtype(dtype)
+        resolved_backend = resolve_backend(backend, resolved_dtype)
         given = dict(dt=dt, coupling_strength=coupling_strength, beta=beta, alpha=alpha, pump_start=pump_start,
                      error_cap=error_cap, ramp_fraction=ramp_fraction, momentum=momentum, noise=noise,
                      pump=pump, heat=heat)
@@ -312,7 +329,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
         sampling_start = time.perf_counter_ns()
         result = simulate(arrays.linear, arrays.coupling, starts, dynamics, steps, seed=seed,
                           stop=_stop_rule(start, time_limit, interrupt_function), dtype=resolved_dtype,
-                          progress=progress)
+                          progress=progress, backend=resolved_backend)
         postprocessing_start = time.perf_counter_ns()
 
         spins = result.spins
@@ -324,6 +341,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
             spins = polished.record.sample[:, order]
         info = {
             "algorithm": algorithm,
+            "backend": resolved_backend,
             "parameters": {**dynamics.parameters(), "dt": result.scaling.dt},
             "num_steps": result.num_steps,
             "stopped_early": result.stopped_early,

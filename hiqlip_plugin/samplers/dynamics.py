@@ -44,6 +44,7 @@ Examples:
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -53,6 +54,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+
+from hiqlip_plugin.samplers import native
+from hiqlip_plugin.samplers.native import NativeMachine
 
 __all__ = [
     "Dynamics",
@@ -65,6 +69,8 @@ __all__ = [
     "DynamicsResult",
     "spectral_range",
     "with_field_spin",
+    "BACKENDS",
+    "resolve_backend",
     "simulate",
 ]
 
@@ -78,6 +84,16 @@ the step computed it anyway, ``J @ sign(x)`` (else ``None``)."""
 _DENSE_EIGEN_LIMIT = 300
 """Spectra of matrices up to this size are computed densely (exact, and faster than Lanczos there)."""
 
+BACKENDS = ("auto", "native", "numpy")
+"""Kernels :func:`simulate` can run: the compiled ones of :mod:`hiqlip_plugin.samplers.native` (float32), the
+numpy/scipy ones of this module (float32 or float64), or ``"auto"``: native when built and float32."""
+
+_CHUNK_SECONDS = 0.01
+"""With a ``stop`` rule or a progress bar, compiled steps run in chunks of about this many seconds."""
+
+_NOISE_CHUNK_VALUES = 1 << 22
+"""At most this many noise values (16 MiB) are drawn per chunk of compiled SimCIM steps."""
+
 
 class Dynamics(ABC):
     """One CIM-type algorithm: its parameters, its stable step and its Euler integrator.
@@ -89,6 +105,8 @@ class Dynamics(ABC):
     name: ClassVar[str]
     initial_amplitude: ClassVar[float]
     """Amplitudes start at ``s0 * u`` for initial spins ``s0``, ``u`` uniform in ``[0, initial_amplitude)``."""
+    initial_auxiliary: ClassVar[float] = 0.0
+    """Initial value of the auxiliary variables (error variables, momenta) of every spin."""
 
     dt: float | None
 
@@ -99,6 +117,24 @@ class Dynamics(ABC):
     @abstractmethod
     def time_step(self, ratio: float) -> float:
         """Return the Euler step for a coupling matrix ``J`` with spectrum ``[-ratio, 1]``."""
+
+    @abstractmethod
+    def schedule(self, num_steps: int) -> np.ndarray:
+        """Return the per-step control values (pumps, targets) as rows of a ``(k, num_steps)`` array."""
+
+    @abstractmethod
+    def native_steps(self, machine: NativeMachine, schedule: np.ndarray, first_step: int, dt: float,
+                     rng: np.random.Generator) -> None:
+        """Run the steps of the columns of ``schedule`` (a slice of :meth:`schedule`) with the compiled kernels.
+
+        Args:
+            machine: The replicas' state (its auxiliary variables set to :attr:`initial_auxiliary` before the
+                first step).
+            schedule: Control values of the steps to run, one column per step.
+            first_step: Number of the first of them (steps count from 1).
+            dt: Euler step.
+            rng: Source of the noise, for the stochastic algorithms.
+        """
 
     @abstractmethod
     def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
@@ -195,6 +231,7 @@ class CAC(Dynamics):
 
     name: ClassVar[str] = "cac"
     initial_amplitude: ClassVar[float] = 0.1
+    initial_auxiliary: ClassVar[float] = 1.0
     dt: float | None = None
     coupling_strength: float = 3.0
     beta: float = 0.3
@@ -211,11 +248,20 @@ class CAC(Dynamics):
             return float(self.dt)
         return min(0.075, 1.9 / (3.0 * 2.25 * self.alpha + self.coupling_strength * ratio))
 
+    def schedule(self, num_steps: int) -> np.ndarray:
+        """Rows: the pump ``p`` and the target squared amplitude ``alpha`` of each step."""
+        return np.stack([_ramp(self.pump_start, 1.0, num_steps, self.ramp_fraction),
+                         _ramp(1.0, self.alpha, num_steps, self.ramp_fraction)])
+
+    def native_steps(self, machine: NativeMachine, schedule: np.ndarray, first_step: int, dt: float,
+                     rng: np.random.Generator) -> None:
+        machine.amplitude("cac", schedule[0], first_step, (dt, self.coupling_strength, self.beta, self.alpha,
+                                                            self.error_cap, 0.0, 0.0), target=schedule[1])
+
     def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
                    rng: np.random.Generator) -> Trajectory:
-        pump = _ramp(self.pump_start, 1.0, num_steps, self.ramp_fraction)
-        target = _ramp(1.0, self.alpha, num_steps, self.ramp_fraction)
-        error = np.ones_like(x)
+        pump, target = self.schedule(num_steps)
+        error = np.full_like(x, self.initial_auxiliary)
         work = np.empty_like(x)
         signs = _Signs(x)
         for p, a in zip(pump, target, strict=True):
@@ -267,6 +313,7 @@ class CFC(Dynamics):
 
     name: ClassVar[str] = "cfc"
     initial_amplitude: ClassVar[float] = 0.1
+    initial_auxiliary: ClassVar[float] = 1.0
     dt: float | None = None
     coupling_strength: float = 3.0
     beta: float = 0.15
@@ -283,10 +330,19 @@ class CFC(Dynamics):
             return float(self.dt)
         return min(0.1, 1.9 / (3.0 * 2.25 + self.coupling_strength * ratio))
 
+    def schedule(self, num_steps: int) -> np.ndarray:
+        """One row: the pump ``p`` of each step."""
+        return _ramp(self.pump_start, 1.0, num_steps, self.ramp_fraction)[None, :]
+
+    def native_steps(self, machine: NativeMachine, schedule: np.ndarray, first_step: int, dt: float,
+                     rng: np.random.Generator) -> None:
+        machine.amplitude("cfc", schedule[0], first_step, (dt, self.coupling_strength, self.beta, self.alpha,
+                                                            self.error_cap, 0.0, 0.0))
+
     def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
                    rng: np.random.Generator) -> Trajectory:
-        pump = _ramp(self.pump_start, 1.0, num_steps, self.ramp_fraction)
-        error = np.ones_like(x)
+        (pump,) = self.schedule(num_steps)
+        error = np.full_like(x, self.initial_auxiliary)
         work = np.empty_like(x)
         signs = _Signs(x)
         for p in pump:
@@ -356,10 +412,20 @@ class SimCIM(Dynamics):
         heavy_ball_limit = 2.0 * (1.0 + self.momentum) / (1.0 - self.momentum)
         return min(1.0, 0.95 * heavy_ball_limit / (2.0 * self.pump + self.coupling_strength * ratio))
 
+    def schedule(self, num_steps: int) -> np.ndarray:
+        """One row: the pump-loss term ``p_t`` of each step."""
+        return ((np.tanh(np.linspace(-3.0, 3.0, num_steps)) - 1.0) * self.pump)[None, :]
+
+    def native_steps(self, machine: NativeMachine, schedule: np.ndarray, first_step: int, dt: float,
+                     rng: np.random.Generator) -> None:
+        noise = rng.standard_normal((schedule.shape[1], machine.n, machine.width), dtype=np.float32)
+        machine.amplitude("simcim", schedule[0], first_step, (dt, self.coupling_strength, 0.0, 0.0, 0.0,
+                                                               self.momentum, self.noise), noise=noise)
+
     def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
                    rng: np.random.Generator) -> Trajectory:
-        pump = (np.tanh(np.linspace(-3.0, 3.0, num_steps)) - 1.0) * self.pump
-        velocity = np.zeros_like(x)
+        (pump,) = self.schedule(num_steps)
+        velocity = np.full_like(x, self.initial_auxiliary)
         work = np.empty_like(x)
         inside = np.empty(x.shape, dtype=bool)
         signs = _Signs(x)
@@ -420,14 +486,22 @@ class DSB(Dynamics):
             return float(self.dt)
         return min(1.0, 1.1 / float(np.sqrt(1.0 + self.coupling_strength * ratio)))
 
+    def schedule(self, num_steps: int) -> np.ndarray:
+        """One row: the pump ``a_t`` of each step, linear from 0 to 1."""
+        return np.linspace(0.0, 1.0, num_steps)[None, :]
+
+    def native_steps(self, machine: NativeMachine, schedule: np.ndarray, first_step: int, dt: float,
+                     rng: np.random.Generator) -> None:
+        machine.dsb(schedule[0], first_step, dt, self.coupling_strength, self.heat)
+
     def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
                    rng: np.random.Generator) -> Trajectory:
-        velocity = np.zeros_like(x)
+        velocity = np.full_like(x, self.initial_auxiliary)
         previous = np.empty_like(x) if self.heat else None
         work = np.empty_like(x)
         inside = np.empty(x.shape, dtype=bool)
         signs = _Signs(x)
-        for a in np.linspace(0.0, 1.0, num_steps):
+        for a in self.schedule(num_steps)[0]:
             if previous is not None:
                 np.copyto(previous, velocity)
             np.multiply(x, dt * (1.0 - a), out=work)
@@ -612,6 +686,7 @@ def simulate(
     stop: Callable[[], bool] | None = None,
     dtype: npt.DTypeLike = np.float32,
     progress: bool = False,
+    backend: str = "auto",
 ) -> DynamicsResult:
     """Minimise ``h.s + 1/2 s^T S s`` with ``B`` replicas of a CIM-type dynamics; keep each replica's best state.
 
@@ -626,16 +701,23 @@ def simulate(
         num_steps: Number of Euler steps (0 returns the initial states; so does a model without variables).
         seed: Seed or generator of the initial magnitudes and of the noise (:class:`SimCIM`); same seed, same
             result.
-        stop: Called after every step; returning True ends the run with the best states so far.
-        dtype: Floating type of the amplitudes and of ``J`` (float32 is about twice as fast as float64).
+        stop: Called between steps (after every step with the numpy kernels, about every 10 ms with the
+            compiled ones); returning True ends the run with the best states so far.
+        dtype: Floating type of the amplitudes and of ``J`` (float32 is about twice as fast as float64; the
+            compiled kernels are float32 only).
         progress: Show a tqdm progress bar.
+        backend: ``"native"`` (compiled kernels, :mod:`hiqlip_plugin.samplers.native`), ``"numpy"`` or
+            ``"auto"`` (see :func:`resolve_backend`). Both integrate the same equations; their float32 sums
+            run in different orders, so the same seed gives the same result for a given backend only.
 
     Returns:
         The best state of each replica, the step at which it was found and the scaling used.
 
     Raises:
         TypeError: If ``num_steps`` is not an integer.
-        ValueError: If the shapes do not match, ``num_steps < 0`` or an initial spin is not +-1.
+        ValueError: If the shapes do not match, ``num_steps < 0``, an initial spin is not +-1, or the backend
+            is unknown or cannot run ``dtype``.
+        RuntimeError: If ``backend="native"`` and the compiled kernels are not built.
 
     Examples:
         >>> import numpy as np
@@ -659,6 +741,7 @@ def simulate(
         raise TypeError(f"num_steps must be a non-negative integer, got {num_steps!r}")
     if num_steps < 0:
         raise ValueError(f"num_steps must be a non-negative integer, got {num_steps!r}")
+    use_native = resolve_backend(backend, dtype) == "native"
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     field_spin = bool(np.any(h))
@@ -681,29 +764,110 @@ def simulate(
     scaling = Scaling(lambda_min=low, lambda_max=high, coupling_scale=scale, dt=dt, field_spin=field_spin)
 
     spins = np.ascontiguousarray(starts.T, dtype=dtype)
-    tracker = _BestStates(normalised, spins)
     x = spins * rng.uniform(0.0, dynamics.initial_amplitude, size=spins.shape).astype(dtype)
-    steps_run = 0
-    stopped_early = False
-    trajectory = dynamics.trajectory(normalised, x, int(num_steps), dt, rng)
+    bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        trajectory = tqdm(trajectory, total=int(num_steps), desc=f"CIM {dynamics.name}")
-    for steps_run, (signs, field) in enumerate(trajectory, start=1):
-        tracker.update(steps_run, signs, field)
-        if stop is not None and steps_run < num_steps and stop():
-            stopped_early = True
-            break
-
-    best = tracker.best.T.astype(np.int8)
+        bar = tqdm(total=int(num_steps), desc=f"CIM {dynamics.name}")
+    run = _run_native if use_native else _run_numpy
+    try:
+        best, best_step, steps_run, stopped_early = run(dynamics, normalised, spins, x, int(num_steps), dt, rng,
+                                                        stop, bar)
+    finally:
+        if bar is not None:
+            bar.close()
     if field_spin:
         best = best[:, :-1] * best[:, -1:]
     return DynamicsResult(
         spins=np.ascontiguousarray(best),
-        best_step=tracker.best_step,
+        best_step=best_step,
         num_steps=steps_run,
         stopped_early=stopped_early,
         scaling=scaling,
     )
 
+
+_Run = tuple[np.ndarray, np.ndarray, int, bool]
+"""What a backend runner returns: best spins ``(B, n)`` int8, their steps, steps run, stopped early."""
+
+
+def _run_numpy(dynamics: Dynamics, coupling: Matrix, spins: np.ndarray, x: np.ndarray, num_steps: int, dt: float,
+               rng: np.random.Generator, stop: Callable[[], bool] | None, bar: Any) -> _Run:
+    """Step the numpy kernel of ``dynamics`` one step at a time, tracking the best states."""
+    tracker = _BestStates(coupling, spins)
+    steps_run = 0
+    for steps_run, (signs, field) in enumerate(dynamics.trajectory(coupling, x, num_steps, dt, rng), start=1):
+        tracker.update(steps_run, signs, field)
+        if bar is not None:
+            bar.update(1)
+        if stop is not None and steps_run < num_steps and stop():
+            return tracker.best.T.astype(np.int8), tracker.best_step, steps_run, True
+    return tracker.best.T.astype(np.int8), tracker.best_step, steps_run, False
+
+
+def _run_native(dynamics: Dynamics, coupling: Matrix, spins: np.ndarray, x: np.ndarray, num_steps: int,
+                dt: float, rng: np.random.Generator, stop: Callable[[], bool] | None, bar: Any) -> _Run:
+    """Run the compiled kernel of ``dynamics`` in chunks of steps (one chunk without stop rule or progress)."""
+    machine = NativeMachine(coupling, spins, x)
+    machine.set_auxiliary(dynamics.initial_auxiliary)
+    machine.evaluate(step=0)
+    schedule = dynamics.schedule(num_steps)
+    limit = num_steps
+    if isinstance(dynamics, SimCIM):
+        limit = max(1, _NOISE_CHUNK_VALUES // max(1, machine.n * machine.width))
+    chunked = stop is not None or bar is not None
+    chunk = min(limit, 4) if chunked else limit
+    done, stopped = 0, False
+    while done < num_steps:
+        size = min(chunk, num_steps - done)
+        started = time.perf_counter()
+        dynamics.native_steps(machine, schedule[:, done:done + size], done + 1, dt, rng)
+        done += size
+        if bar is not None:
+            bar.update(size)
+        if stop is not None and done < num_steps and stop():
+            stopped = True
+            break
+        if chunked:
+            per_step = (time.perf_counter() - started) / size
+            chunk = int(min(limit, max(1, _CHUNK_SECONDS / max(per_step, 1e-9))))
+    machine.evaluate(step=done)
+    best, best_step = machine.best()
+    return best, best_step, done, stopped
+
+
+def resolve_backend(backend: str, dtype: npt.DTypeLike = np.float32) -> str:
+    """Return the backend ``"native"`` or ``"numpy"`` that :func:`simulate` runs for ``backend`` and ``dtype``.
+
+    ``"auto"`` is ``"native"`` when the compiled kernels are built and ``dtype`` is float32, else ``"numpy"``.
+
+    Args:
+        backend: One of :data:`BACKENDS`.
+        dtype: Floating type of the run.
+
+    Returns:
+        ``"native"`` or ``"numpy"``.
+
+    Raises:
+        ValueError: For an unknown backend, or ``"native"`` with a dtype other than float32.
+        RuntimeError: For ``"native"`` when the compiled kernels are not built.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.samplers.dynamics import resolve_backend
+        >>> resolve_backend("auto", np.float64), resolve_backend("numpy")
+        ('numpy', 'numpy')
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    single = np.dtype(dtype) == np.float32
+    if backend == "auto":
+        return "native" if single and native.available() else "numpy"
+    if backend == "native":
+        if not single:
+            raise ValueError(f"the native backend runs float32 only, got dtype {np.dtype(dtype)}")
+        if not native.available():
+            raise RuntimeError("the compiled CIM kernels are not built in this installation (no C compiler at "
+                               "install time); use backend='numpy'")
+    return backend

@@ -1,0 +1,486 @@
+/*
+ * Compiled kernels of the simulated Coherent Ising Machine (hiqlip_plugin.samplers._kernels).
+ *
+ * Thin C under hiqlip_plugin.samplers.native: argument checking, schedules, noise and result assembly stay in
+ * Python; this file only runs chunks of Euler steps over all replicas at once. The state of B replicas is an
+ * n x W float32 matrix stored row-major (W = B rounded up to a multiple of 8 lanes), so that one coupling
+ * J_ij multiplies the W contiguous amplitudes of row j: every step is one pass over the CSR matrix J in which
+ * each non-zero is a broadcast and W / 8 fused multiply-adds held in registers, followed by element-wise
+ * updates. Each replica's best sign vector (under the energy -1/2 s^T J s) and the step at which it was found
+ * are tracked here too, so nothing is stored per step.
+ *
+ * The hot functions are compiled for several instruction sets (target_clones: x86-64-v4 with AVX-512,
+ * x86-64-v3 with AVX2 and FMA, and the baseline) where GCC supports it; the loader picks one at import.
+ * The arithmetic is deterministic for a given machine and build: same inputs, same outputs.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define LANES 8          /* floats per vector unit; W is a multiple of it */
+#define MAX_VECTORS 4    /* vectors held in registers per row product: blocks of 32 replicas */
+
+typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
+
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(_M_X64)) && __GNUC__ >= 11
+#define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define HOT
+#endif
+
+static inline __attribute__((always_inline)) vec load_vec(const float *p) {
+    vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void store_vec(float *p, vec v) { memcpy(p, &v, sizeof v); }
+
+typedef struct {
+    Py_ssize_t n;      /* rows */
+    Py_ssize_t width;  /* lanes per row (padded replicas) */
+    const int64_t *indptr;   /* n + 1 row starts */
+    const int64_t *offsets;  /* column index times width, per non-zero */
+    const float *data;
+} Csr;
+
+typedef struct {
+    double *energy;       /* width: energy of the last evaluated signs */
+    float *best;          /* n x width: best signs so far */
+    double *best_energy;  /* width */
+    int64_t *best_step;   /* width */
+} Tracker;
+
+/* out[k] = sum_p data[p] * v[offsets[p] + b0 + k] over row i, for NV vectors (8 * NV lanes). UNROLL
+ * independent accumulator sets hide the latency of the fused multiply-adds. */
+#define UNROLL 4
+static inline __attribute__((always_inline)) void row_product(const Csr *J, Py_ssize_t i, const float *v,
+                                                              Py_ssize_t b0, int NV, vec *out) {
+    vec a[UNROLL][MAX_VECTORS];
+    for (int u = 0; u < UNROLL; u++)
+        for (int k = 0; k < NV; k++) a[u][k] = (vec){0};
+    const int64_t *offsets = J->offsets;
+    const float *data = J->data;
+    const float *base = v + b0;
+    int64_t p = J->indptr[i];
+    const int64_t end = J->indptr[i + 1];
+    for (; p + UNROLL <= end; p += UNROLL) {
+        for (int u = 0; u < UNROLL; u++) {
+            const float *r = base + offsets[p + u];
+            const float w = data[p + u];
+            for (int k = 0; k < NV; k++) a[u][k] += w * load_vec(r + LANES * k);
+        }
+    }
+    for (; p < end; p++) {
+        const float *r = base + offsets[p];
+        const float w = data[p];
+        for (int k = 0; k < NV; k++) a[0][k] += w * load_vec(r + LANES * k);
+    }
+    for (int k = 0; k < NV; k++) out[k] = (a[0][k] + a[1][k]) + (a[2][k] + a[3][k]);
+}
+
+/* The same for two right-hand sides at once (J x and J s for the amplitude dynamics). */
+static inline __attribute__((always_inline)) void row_product2(const Csr *J, Py_ssize_t i, const float *u,
+                                                               const float *v, Py_ssize_t b0, int NV,
+                                                               vec *out_u, vec *out_v) {
+    vec a[MAX_VECTORS], b[MAX_VECTORS];
+    for (int k = 0; k < NV; k++) {
+        a[k] = (vec){0};
+        b[k] = (vec){0};
+    }
+    for (int64_t p = J->indptr[i]; p < J->indptr[i + 1]; p++) {
+        const int64_t offset = J->offsets[p] + b0;
+        const float w = J->data[p];
+        for (int k = 0; k < NV; k++) {
+            a[k] += w * load_vec(u + offset + LANES * k);
+            b[k] += w * load_vec(v + offset + LANES * k);
+        }
+    }
+    for (int k = 0; k < NV; k++) {
+        out_u[k] = a[k];
+        out_v[k] = b[k];
+    }
+}
+
+/* Accumulate -1/2 s_i (J s)_i of row i into the per-lane energies. */
+static inline __attribute__((always_inline)) void add_energy(double *energy, const float *s_row, const float *field) {
+    for (int k = 0; k < LANES; k++) energy[k] -= 0.5 * (double)s_row[k] * (double)field[k];
+}
+
+/* Keep the lanes whose energy beats their best: their signs, energy and step. */
+static void record(const Csr *J, const Tracker *t, const float *s, int64_t step) {
+    const Py_ssize_t width = J->width;
+    unsigned char improved[width > 0 ? width : 1];
+    int any = 0;
+    for (Py_ssize_t b = 0; b < width; b++) {
+        improved[b] = t->energy[b] < t->best_energy[b];
+        if (improved[b]) {
+            any = 1;
+            t->best_energy[b] = t->energy[b];
+            t->best_step[b] = step;
+        }
+    }
+    if (!any) return;
+    for (Py_ssize_t i = 0; i < J->n; i++) {
+        float *best = t->best + i * width;
+        const float *row = s + i * width;
+        for (Py_ssize_t b = 0; b < width; b++) best[b] = improved[b] ? row[b] : best[b];
+    }
+}
+
+/* energy = -1/2 s^T J s per lane (one product pass), then record(step). */
+HOT static void evaluate(const Csr *J, const Tracker *t, const float *s, int64_t step) {
+    const Py_ssize_t width = J->width;
+    for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+    vec field[MAX_VECTORS];
+    for (Py_ssize_t i = 0; i < J->n; i++) {
+        for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
+            const int nv = (int)((width - b0 < LANES * MAX_VECTORS ? width - b0 : LANES * MAX_VECTORS) / LANES);
+            switch (nv) {
+                case 4: row_product(J, i, s, b0, 4, field); break;
+                case 3: row_product(J, i, s, b0, 3, field); break;
+                case 2: row_product(J, i, s, b0, 2, field); break;
+                default: row_product(J, i, s, b0, 1, field); break;
+            }
+            for (int k = 0; k < nv; k++) {
+                float f[LANES];
+                store_vec(f, field[k]);
+                add_energy(t->energy + b0 + LANES * k, s + i * width + b0 + LANES * k, f);
+            }
+        }
+    }
+    record(J, t, s, step);
+}
+
+static inline __attribute__((always_inline)) float sign_of(float x) { return x >= 0.0f ? 1.0f : -1.0f; }
+
+/* Discrete simulated bifurcation: num_steps symplectic Euler steps with pump a = schedule[j]. */
+HOT static void dsb_steps(const Csr *J, const Tracker *t, float *x, float *y, float *previous, float *s,
+                          const double *schedule, Py_ssize_t num_steps, int64_t first_step, float dt,
+                          float gain, float heat) {
+    const Py_ssize_t width = J->width, size = J->n * width;
+    for (Py_ssize_t j = 0; j < num_steps; j++) {
+        const float pull = dt * (float)(1.0 - schedule[j]);
+        if (heat != 0.0f) memcpy(previous, y, (size_t)size * sizeof(float));
+        for (Py_ssize_t e = 0; e < size; e++) {
+            float yy = y[e] - pull * x[e];
+            float xx = x[e] + dt * yy;
+            if (fabsf(xx) > 1.0f) {
+                xx = xx > 0.0f ? 1.0f : -1.0f;
+                yy = 0.0f;
+            }
+            x[e] = xx;
+            y[e] = yy;
+            s[e] = sign_of(xx);
+        }
+        for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+        vec field[MAX_VECTORS];
+        for (Py_ssize_t i = 0; i < J->n; i++) {
+            for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
+                const int nv =
+                    (int)((width - b0 < LANES * MAX_VECTORS ? width - b0 : LANES * MAX_VECTORS) / LANES);
+                switch (nv) {
+                    case 4: row_product(J, i, s, b0, 4, field); break;
+                    case 3: row_product(J, i, s, b0, 3, field); break;
+                    case 2: row_product(J, i, s, b0, 2, field); break;
+                    default: row_product(J, i, s, b0, 1, field); break;
+                }
+                for (int k = 0; k < nv; k++) {
+                    const Py_ssize_t at = i * width + b0 + LANES * k;
+                    float f[LANES];
+                    store_vec(f, field[k]);
+                    add_energy(t->energy + b0 + LANES * k, s + at, f);
+                    store_vec(y + at, load_vec(y + at) + (dt * gain) * field[k]);
+                }
+            }
+        }
+        if (heat != 0.0f) {
+            const float h = dt * heat;
+            for (Py_ssize_t e = 0; e < size; e++) y[e] += h * previous[e];
+        }
+        record(J, t, s, first_step + j);
+    }
+}
+
+enum { KIND_CAC = 0, KIND_CFC = 1, KIND_SIMCIM = 2 };
+
+/* Amplitude dynamics (CAC, CFC, SimCIM): each step computes J x for the update and J s for the energy of the
+ * signs s left by the previous step (recorded as step first_step + j - 1), then updates x, the auxiliary
+ * variable z (error variables for CAC/CFC, velocity for SimCIM) and s. field is n x width scratch. */
+HOT static void amplitude_steps(const Csr *J, const Tracker *t, int kind, float *x, float *z, float *s,
+                                float *field, const double *pump, const double *target, const float *noise,
+                                Py_ssize_t num_steps, int64_t first_step, const double *p) {
+    const Py_ssize_t width = J->width, size = J->n * width;
+    const float dt = (float)p[0], gain = (float)p[1], beta = (float)p[2], alpha = (float)p[3];
+    const float cap = (float)p[4], momentum = (float)p[5], sigma = (float)p[6];
+    for (Py_ssize_t j = 0; j < num_steps; j++) {
+        for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+        vec fx[MAX_VECTORS], fs[MAX_VECTORS];
+        for (Py_ssize_t i = 0; i < J->n; i++) {
+            for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
+                const int nv =
+                    (int)((width - b0 < LANES * MAX_VECTORS ? width - b0 : LANES * MAX_VECTORS) / LANES);
+                switch (nv) {
+                    case 4: row_product2(J, i, x, s, b0, 4, fx, fs); break;
+                    case 3: row_product2(J, i, x, s, b0, 3, fx, fs); break;
+                    case 2: row_product2(J, i, x, s, b0, 2, fx, fs); break;
+                    default: row_product2(J, i, x, s, b0, 1, fx, fs); break;
+                }
+                for (int k = 0; k < nv; k++) {
+                    const Py_ssize_t at = i * width + b0 + LANES * k;
+                    float f[LANES];
+                    store_vec(f, fs[k]);
+                    add_energy(t->energy + b0 + LANES * k, s + at, f);
+                    store_vec(field + at, fx[k]);
+                }
+            }
+        }
+        record(J, t, s, first_step + j - 1);
+        const float pj = (float)pump[j], aj = (float)target[j];
+        if (kind == KIND_CAC) {
+            const float limit = 1.5f * sqrtf(aj);
+            for (Py_ssize_t e = 0; e < size; e++) {
+                const float xe = x[e], feedback = gain * z[e] * field[e];
+                float xn = xe + dt * ((pj - 1.0f - xe * xe) * xe + feedback);
+                float zn = z[e] * (1.0f - dt * beta * (xn * xn - aj));
+                z[e] = zn < cap ? zn : cap;
+                xn = xn > limit ? limit : (xn < -limit ? -limit : xn);
+                x[e] = xn;
+                s[e] = sign_of(xn);
+            }
+        } else if (kind == KIND_CFC) {
+            for (Py_ssize_t e = 0; e < size; e++) {
+                const float xe = x[e], feedback = gain * z[e] * field[e];
+                float xn = xe + dt * ((pj - 1.0f - xe * xe) * xe + feedback);
+                xn = xn > 1.5f ? 1.5f : (xn < -1.5f ? -1.5f : xn);
+                float zn = z[e] * (1.0f - dt * beta * (feedback * feedback - alpha));
+                z[e] = zn < 0.01f ? 0.01f : (zn > cap ? cap : zn);
+                x[e] = xn;
+                s[e] = sign_of(xn);
+            }
+        } else {
+            const float *w = noise + j * size;
+            for (Py_ssize_t e = 0; e < size; e++) {
+                const float xe = x[e];
+                const float force = dt * gain * field[e] + pj * dt * xe + dt * sigma * w[e];
+                const float v = momentum * z[e] + (1.0f - momentum) * force;
+                z[e] = v;
+                const float xn = fabsf(xe + v) < 1.0f ? xe + v : xe;
+                x[e] = xn;
+                s[e] = sign_of(xn);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Python bindings. Arguments are C-contiguous buffers of the documented types; every length is checked here
+ * so that a wrong call raises ValueError instead of touching memory it does not own.
+ */
+
+static int check_length(const Py_buffer *view, Py_ssize_t count, Py_ssize_t item, const char *name) {
+    if (view->len != count * item) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd bytes (%zd items), got %zd", name, count * item, count,
+                     view->len);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    Py_buffer indptr, offsets, data, energy, best, best_energy, best_step;
+} CommonViews;
+
+static void release(Py_buffer **views, int count) {
+    for (int k = 0; k < count; k++)
+        if (views[k]->obj != NULL) PyBuffer_Release(views[k]);
+}
+
+/* Validate the CSR matrix (column offsets = column index x width) and the tracker; fill the structs. */
+static int setup(CommonViews *c, Py_ssize_t width, Csr *J, Tracker *t) {
+    if (width <= 0 || width % LANES != 0) {
+        PyErr_Format(PyExc_ValueError, "width must be a positive multiple of %d, got %zd", LANES, width);
+        return -1;
+    }
+    if (c->indptr.len < (Py_ssize_t)sizeof(int64_t) || c->indptr.len % (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "indptr must hold n + 1 >= 1 int64 values");
+        return -1;
+    }
+    const Py_ssize_t n = c->indptr.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    const int64_t *indptr = c->indptr.buf;
+    const Py_ssize_t nnz = c->offsets.len / (Py_ssize_t)sizeof(int64_t);
+    if (check_length(&c->offsets, nnz, sizeof(int64_t), "offsets") ||
+        check_length(&c->data, nnz, sizeof(float), "data") ||
+        check_length(&c->energy, width, sizeof(double), "energy") ||
+        check_length(&c->best, n * width, sizeof(float), "best") ||
+        check_length(&c->best_energy, width, sizeof(double), "best_energy") ||
+        check_length(&c->best_step, width, sizeof(int64_t), "best_step"))
+        return -1;
+    if (indptr[0] != 0 || indptr[n] != nnz) {
+        PyErr_SetString(PyExc_ValueError, "indptr must start at 0 and end at the number of non-zeros");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (indptr[i + 1] < indptr[i]) {
+            PyErr_SetString(PyExc_ValueError, "indptr must be non-decreasing");
+            return -1;
+        }
+    }
+    const int64_t *offsets = c->offsets.buf;
+    int64_t bad = 0;
+    for (Py_ssize_t p = 0; p < nnz; p++) bad |= (offsets[p] < 0) | (offsets[p] >= n * width) | (offsets[p] % width);
+    if (bad) {
+        PyErr_Format(PyExc_ValueError, "offsets must be column indices below %zd times the width %zd", n, width);
+        return -1;
+    }
+    *J = (Csr){n, width, indptr, offsets, c->data.buf};
+    *t = (Tracker){c->energy.buf, c->best.buf, c->best_energy.buf, c->best_step.buf};
+    return 0;
+}
+
+#define COMMON_FORMAT "y*y*y*w*w*w*w*"
+#define COMMON_ARGS(c) &(c).indptr, &(c).offsets, &(c).data, &(c).energy, &(c).best, &(c).best_energy, \
+                       &(c).best_step
+#define COMMON_VIEWS(c) &(c).indptr, &(c).offsets, &(c).data, &(c).energy, &(c).best, &(c).best_energy, \
+                        &(c).best_step
+
+PyDoc_STRVAR(evaluate_doc,
+             "evaluate(indptr, offsets, data, energy, best, best_energy, best_step, signs, width, step)\n\n"
+             "Energies -1/2 s^T J s of the n x width float32 signs, and record the lanes that beat their best.");
+
+static PyObject *py_evaluate(PyObject *self, PyObject *args) {
+    CommonViews c = {0};
+    Py_buffer signs = {0};
+    Py_ssize_t width;
+    long long step;
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "y*nL", COMMON_ARGS(c), &signs, &width, &step)) return NULL;
+    Py_buffer *views[] = {COMMON_VIEWS(c), &signs};
+    Csr J;
+    Tracker t;
+    if (setup(&c, width, &J, &t) || check_length(&signs, J.n * width, sizeof(float), "signs")) {
+        release(views, 8);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    evaluate(&J, &t, signs.buf, (int64_t)step);
+    Py_END_ALLOW_THREADS
+    release(views, 8);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(dsb_doc,
+             "dsb(indptr, offsets, data, energy, best, best_energy, best_step, x, y, previous, signs, schedule,\n"
+             "    width, first_step, dt, gain, heat)\n\n"
+             "Run len(schedule) steps of discrete simulated bifurcation (float64 pump values a_t) on the n x width\n"
+             "float32 positions x and momenta y; signs receives sign(x); previous is scratch of the same size\n"
+             "(used when heat != 0). Step first_step + j is recorded after the j-th step.");
+
+static PyObject *py_dsb(PyObject *self, PyObject *args) {
+    CommonViews c = {0};
+    Py_buffer x = {0}, y = {0}, previous = {0}, signs = {0}, schedule = {0};
+    Py_ssize_t width;
+    long long first_step;
+    double dt, gain, heat;
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "w*w*w*w*y*nLddd", COMMON_ARGS(c), &x, &y, &previous, &signs,
+                          &schedule, &width, &first_step, &dt, &gain, &heat))
+        return NULL;
+    Py_buffer *views[] = {COMMON_VIEWS(c), &x, &y, &previous, &signs, &schedule};
+    Csr J;
+    Tracker t;
+    if (setup(&c, width, &J, &t) || check_length(&x, J.n * width, sizeof(float), "x") ||
+        check_length(&y, J.n * width, sizeof(float), "y") ||
+        check_length(&previous, J.n * width, sizeof(float), "previous") ||
+        check_length(&signs, J.n * width, sizeof(float), "signs") ||
+        schedule.len % (Py_ssize_t)sizeof(double)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "schedule must hold float64 values");
+        release(views, 12);
+        return NULL;
+    }
+    const Py_ssize_t steps = schedule.len / (Py_ssize_t)sizeof(double);
+    Py_BEGIN_ALLOW_THREADS
+    dsb_steps(&J, &t, x.buf, y.buf, previous.buf, signs.buf, schedule.buf, steps, (int64_t)first_step,
+              (float)dt, (float)gain, (float)heat);
+    Py_END_ALLOW_THREADS
+    release(views, 12);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(amplitude_doc,
+             "amplitude(indptr, offsets, data, energy, best, best_energy, best_step, kind, x, z, signs, field,\n"
+             "          pump, target, noise, width, first_step, params)\n\n"
+             "Run len(pump) steps of CAC (kind 0), CFC (1) or SimCIM (2) on the n x width float32 amplitudes x\n"
+             "and auxiliary variables z (error variables or velocities); signs must hold sign(x) on entry and\n"
+             "is kept equal to it; field is scratch. pump and target are float64 per step (target: CAC only),\n"
+             "noise holds len(pump) x n x width float32 standard normals (SimCIM only, else empty). params is\n"
+             "(dt, gain, beta, alpha, error_cap, momentum, noise). The signs found by step j are recorded at\n"
+             "step j, when step j + 1 evaluates them: call evaluate() after the last chunk.");
+
+static PyObject *py_amplitude(PyObject *self, PyObject *args) {
+    CommonViews c = {0};
+    Py_buffer x = {0}, z = {0}, signs = {0}, field = {0}, pump = {0}, target = {0}, noise = {0};
+    int kind;
+    Py_ssize_t width;
+    long long first_step;
+    double p[7];
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "iw*w*w*w*y*y*y*nL(ddddddd)", COMMON_ARGS(c), &kind, &x, &z,
+                          &signs, &field, &pump, &target, &noise, &width, &first_step, &p[0], &p[1], &p[2],
+                          &p[3], &p[4], &p[5], &p[6]))
+        return NULL;
+    Py_buffer *views[] = {COMMON_VIEWS(c), &x, &z, &signs, &field, &pump, &target, &noise};
+    Csr J;
+    Tracker t;
+    const Py_ssize_t steps = pump.len / (Py_ssize_t)sizeof(double);
+    if (setup(&c, width, &J, &t) || check_length(&x, J.n * width, sizeof(float), "x") ||
+        check_length(&z, J.n * width, sizeof(float), "z") ||
+        check_length(&signs, J.n * width, sizeof(float), "signs") ||
+        check_length(&field, J.n * width, sizeof(float), "field") ||
+        check_length(&pump, steps, sizeof(double), "pump") ||
+        check_length(&target, kind == KIND_CAC ? steps : 0, sizeof(double), "target") ||
+        check_length(&noise, kind == KIND_SIMCIM ? steps * J.n * width : 0, sizeof(float), "noise")) {
+        release(views, 14);
+        return NULL;
+    }
+    if (kind != KIND_CAC && kind != KIND_CFC && kind != KIND_SIMCIM) {
+        PyErr_Format(PyExc_ValueError, "kind must be 0 (CAC), 1 (CFC) or 2 (SimCIM), got %d", kind);
+        release(views, 14);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    amplitude_steps(&J, &t, kind, x.buf, z.buf, signs.buf, field.buf, pump.buf,
+                    kind == KIND_CAC ? (const double *)target.buf : pump.buf, noise.buf, steps,
+                    (int64_t)first_step, p);
+    Py_END_ALLOW_THREADS
+    release(views, 14);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(instruction_set_doc,
+             "instruction_set()\n\nThe vector instruction set the kernels run with on this machine: 'avx512', "
+             "'avx2', or 'baseline'.");
+
+static PyObject *py_instruction_set(PyObject *self, PyObject *unused) {
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(_M_X64)) && __GNUC__ >= 11
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return PyUnicode_FromString("avx512");
+    if (__builtin_cpu_supports("x86-64-v3")) return PyUnicode_FromString("avx2");
+#endif
+    return PyUnicode_FromString("baseline");
+}
+
+static PyMethodDef methods[] = {
+    {"evaluate", py_evaluate, METH_VARARGS, evaluate_doc},
+    {"dsb", py_dsb, METH_VARARGS, dsb_doc},
+    {"amplitude", py_amplitude, METH_VARARGS, amplitude_doc},
+    {"instruction_set", py_instruction_set, METH_NOARGS, instruction_set_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernels", "Compiled CIM kernels (see hiqlip_plugin.samplers.native).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
