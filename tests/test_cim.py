@@ -141,7 +141,7 @@ class TestArguments:
     def test_algorithm_parameters_reach_the_dynamics(self):
         sampleset = CIMSampler().sample(_random_bqm(4, 6, 1.0, True), num_reads=2, num_steps=5, algorithm="dsb",
                                         dt=0.3, heat=0.05)
-        assert sampleset.info["parameters"] == {"dt": 0.3, "coupling_strength": 1.0, "heat": 0.05}
+        assert sampleset.info["parameters"] == {"dt": 0.3, "coupling_strength": 1.25, "heat": 0.05}
 
 
 class TestReproducibility:

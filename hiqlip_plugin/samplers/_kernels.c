@@ -132,40 +132,104 @@ static void record(const Csr *J, const Tracker *t, const float *s, int64_t step)
     }
 }
 
-/* energy = -1/2 s^T J s per lane (one product pass), then record(step). */
-HOT static void evaluate(const Csr *J, const Tracker *t, const float *s, int64_t step) {
+/* field[i, b0 : b0 + 8 nv] = (J v)[i, ...] for row i and nv vectors of lanes. */
+static inline __attribute__((always_inline)) void row_field(const Csr *J, Py_ssize_t i, const float *v,
+                                                            Py_ssize_t b0, int nv, vec *field) {
+    switch (nv) {
+        case 4: row_product(J, i, v, b0, 4, field); break;
+        case 3: row_product(J, i, v, b0, 3, field); break;
+        case 2: row_product(J, i, v, b0, 2, field); break;
+        default: row_product(J, i, v, b0, 1, field); break;
+    }
+}
+
+/* Number of vectors of the lane block starting at b0 (blocks of MAX_VECTORS vectors, the last one shorter). */
+static inline int block_vectors(Py_ssize_t width, Py_ssize_t b0) {
+    const Py_ssize_t left = width - b0;
+    return (int)((left < LANES * MAX_VECTORS ? left : LANES * MAX_VECTORS) / LANES);
+}
+
+/* field = J s, the whole n x width matrix. */
+HOT static void full_field(const Csr *J, const float *s, float *field) {
     const Py_ssize_t width = J->width;
-    for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
-    vec field[MAX_VECTORS];
+    vec f[MAX_VECTORS];
     for (Py_ssize_t i = 0; i < J->n; i++) {
         for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
-            const int nv = (int)((width - b0 < LANES * MAX_VECTORS ? width - b0 : LANES * MAX_VECTORS) / LANES);
-            switch (nv) {
-                case 4: row_product(J, i, s, b0, 4, field); break;
-                case 3: row_product(J, i, s, b0, 3, field); break;
-                case 2: row_product(J, i, s, b0, 2, field); break;
-                default: row_product(J, i, s, b0, 1, field); break;
-            }
-            for (int k = 0; k < nv; k++) {
-                float f[LANES];
-                store_vec(f, field[k]);
-                add_energy(t->energy + b0 + LANES * k, s + i * width + b0 + LANES * k, f);
-            }
+            const int nv = block_vectors(width, b0);
+            row_field(J, i, s, b0, nv, f);
+            for (int k = 0; k < nv; k++) store_vec(field + i * width + b0 + LANES * k, f[k]);
         }
     }
+}
+
+/* energy[b] = -1/2 sum_i s[i, b] field[i, b], accumulated in double. */
+HOT static void energies(const Csr *J, const Tracker *t, const float *s, const float *field) {
+    const Py_ssize_t width = J->width;
+    for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+    for (Py_ssize_t i = 0; i < J->n; i++) {
+        const float *si = s + i * width, *fi = field + i * width;
+        for (Py_ssize_t b = 0; b < width; b++) t->energy[b] -= 0.5 * (double)(si[b] * fi[b]);
+    }
+}
+
+/* field = J s and the energies of s, recorded at step. */
+static void evaluate(const Csr *J, const Tracker *t, const float *s, float *field, int64_t step) {
+    full_field(J, s, field);
+    energies(J, t, s, field);
     record(J, t, s, step);
 }
 
 static inline __attribute__((always_inline)) float sign_of(float x) { return x >= 0.0f ? 1.0f : -1.0f; }
 
-/* Discrete simulated bifurcation: num_steps symplectic Euler steps with pump a = schedule[j]. */
-HOT static void dsb_steps(const Csr *J, const Tracker *t, float *x, float *y, float *previous, float *s,
-                          const double *schedule, Py_ssize_t num_steps, int64_t first_step, float dt,
-                          float gain, float heat) {
-    const Py_ssize_t width = J->width, size = J->n * width;
+/* Discrete simulated bifurcation keeps field = J s from step to step. Late in a run few spins flip, and
+ * adding J (s_new - s_old) costs far less than a product: each step takes the cheaper of the two, and a full
+ * product at least every REFRESH steps so that rounding cannot accumulate. Costs are in units of one
+ * broadcast multiply-add of 8 lanes. */
+#define REFRESH 64
+#define SCALAR_COST 2   /* one flipped lane, per non-zero of its row: scalar load, multiply-add and store */
+#define VECTOR_COST 2   /* all lanes of a row, per non-zero and vector: load, multiply-add and store */
+
+/* field += J delta, with delta = s_new - s_old (0 or +-2 per lane): flipped lanes one by one, or whole rows
+ * of lanes when several of them flipped. */
+HOT static void scatter_flips(const Csr *J, const float *restrict delta, float *restrict field) {
+    const Py_ssize_t width = J->width;
+    for (Py_ssize_t i = 0; i < J->n; i++) {
+        const float *di = delta + i * width;
+        int flips = 0;
+        for (Py_ssize_t b = 0; b < width; b++) flips += di[b] != 0.0f;
+        if (flips == 0) continue;
+        const int64_t start = J->indptr[i], end = J->indptr[i + 1];
+        if (flips * SCALAR_COST <= (width / LANES) * VECTOR_COST) {
+            for (Py_ssize_t b = 0; b < width; b++) {
+                if (di[b] == 0.0f) continue;
+                const float d = di[b];
+                for (int64_t p = start; p < end; p++) field[J->offsets[p] + b] += J->data[p] * d;
+            }
+        } else {
+            for (int64_t p = start; p < end; p++) {
+                float *row = field + J->offsets[p];
+                const float w = J->data[p];
+                for (Py_ssize_t b = 0; b < width; b += LANES) store_vec(row + b, load_vec(row + b) + w * load_vec(di + b));
+            }
+        }
+    }
+}
+
+/* Discrete simulated bifurcation: num_steps symplectic Euler steps with pump a = schedule[j]. field holds
+ * J s on entry (from evaluate or the previous call) and on exit; delta is n x width scratch, previous too
+ * (used when heat != 0). */
+HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, float *restrict y,
+                          float *restrict previous, float *restrict s, float *restrict field,
+                          float *restrict delta, const double *schedule, Py_ssize_t num_steps,
+                          int64_t first_step, float dt, float gain, float heat) {
+    const Py_ssize_t width = J->width, n = J->n, size = n * width;
+    const int64_t nnz = J->indptr[n];
+    const float kick = dt * gain, h = dt * heat;
     for (Py_ssize_t j = 0; j < num_steps; j++) {
+        const int64_t step = first_step + j;
         const float pull = dt * (float)(1.0 - schedule[j]);
         if (heat != 0.0f) memcpy(previous, y, (size_t)size * sizeof(float));
+        int64_t flips = 0;
         for (Py_ssize_t e = 0; e < size; e++) {
             float yy = y[e] - pull * x[e];
             float xx = x[e] + dt * yy;
@@ -175,34 +239,38 @@ HOT static void dsb_steps(const Csr *J, const Tracker *t, float *x, float *y, fl
             }
             x[e] = xx;
             y[e] = yy;
-            s[e] = sign_of(xx);
+            const float sign = sign_of(xx);
+            delta[e] = sign - s[e];
+            s[e] = sign;
+            flips += delta[e] != 0.0f;
         }
-        for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
-        vec field[MAX_VECTORS];
-        for (Py_ssize_t i = 0; i < J->n; i++) {
-            for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
-                const int nv =
-                    (int)((width - b0 < LANES * MAX_VECTORS ? width - b0 : LANES * MAX_VECTORS) / LANES);
-                switch (nv) {
-                    case 4: row_product(J, i, s, b0, 4, field); break;
-                    case 3: row_product(J, i, s, b0, 3, field); break;
-                    case 2: row_product(J, i, s, b0, 2, field); break;
-                    default: row_product(J, i, s, b0, 1, field); break;
-                }
-                for (int k = 0; k < nv; k++) {
-                    const Py_ssize_t at = i * width + b0 + LANES * k;
-                    float f[LANES];
-                    store_vec(f, field[k]);
-                    add_energy(t->energy + b0 + LANES * k, s + at, f);
-                    store_vec(y + at, load_vec(y + at) + (dt * gain) * field[k]);
+        /* Product: nnz x (width / 8) register multiply-adds; update: about flips x (nnz / n) scalar ones. */
+        const int full = step % REFRESH == 0 || flips * SCALAR_COST * nnz >= nnz * n * (width / LANES);
+        if (full) {
+            for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+            vec f[MAX_VECTORS];
+            for (Py_ssize_t i = 0; i < n; i++) {
+                for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
+                    const int nv = block_vectors(width, b0);
+                    row_field(J, i, s, b0, nv, f);
+                    for (int k = 0; k < nv; k++) {
+                        const Py_ssize_t at = i * width + b0 + LANES * k;
+                        float values[LANES];
+                        store_vec(values, f[k]);
+                        store_vec(field + at, f[k]);
+                        add_energy(t->energy + b0 + LANES * k, s + at, values);
+                        store_vec(y + at, load_vec(y + at) + kick * f[k]);
+                    }
                 }
             }
+        } else {
+            if (flips) scatter_flips(J, delta, field);
+            for (Py_ssize_t e = 0; e < size; e++) y[e] += kick * field[e];
+            energies(J, t, s, field);
         }
-        if (heat != 0.0f) {
-            const float h = dt * heat;
+        if (heat != 0.0f)
             for (Py_ssize_t e = 0; e < size; e++) y[e] += h * previous[e];
-        }
-        record(J, t, s, first_step + j);
+        record(J, t, s, step);
     }
 }
 
@@ -222,8 +290,7 @@ HOT static void amplitude_steps(const Csr *J, const Tracker *t, int kind, float 
         vec fx[MAX_VECTORS], fs[MAX_VECTORS];
         for (Py_ssize_t i = 0; i < J->n; i++) {
             for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
-                const int nv =
-                    (int)((width - b0 < LANES * MAX_VECTORS ? width - b0 : LANES * MAX_VECTORS) / LANES);
+                const int nv = block_vectors(width, b0);
                 switch (nv) {
                     case 4: row_product2(J, i, x, s, b0, 4, fx, fs); break;
                     case 3: row_product2(J, i, x, s, b0, 3, fx, fs); break;
@@ -330,9 +397,12 @@ static int setup(CommonViews *c, Py_ssize_t width, Csr *J, Tracker *t) {
             return -1;
         }
     }
+    /* Every lane read through an offset must lie inside the n x width state (offsets that are not multiples of
+     * the width would give wrong sums, but NativeMachine never builds them; bounds are what memory needs). */
     const int64_t *offsets = c->offsets.buf;
-    int64_t bad = 0;
-    for (Py_ssize_t p = 0; p < nnz; p++) bad |= (offsets[p] < 0) | (offsets[p] >= n * width) | (offsets[p] % width);
+    const int64_t last = (int64_t)((n - 1) * width);
+    int bad = 0;
+    for (Py_ssize_t p = 0; p < nnz; p++) bad |= (offsets[p] < 0) | (offsets[p] > last);
     if (bad) {
         PyErr_Format(PyExc_ValueError, "offsets must be column indices below %zd times the width %zd", n, width);
         return -1;
@@ -349,62 +419,74 @@ static int setup(CommonViews *c, Py_ssize_t width, Csr *J, Tracker *t) {
                         &(c).best_step
 
 PyDoc_STRVAR(evaluate_doc,
-             "evaluate(indptr, offsets, data, energy, best, best_energy, best_step, signs, width, step)\n\n"
-             "Energies -1/2 s^T J s of the n x width float32 signs, and record the lanes that beat their best.");
+             "evaluate(indptr, offsets, data, energy, best, best_energy, best_step, signs, field, width, step)\n\n"
+             "field = J signs and the energies -1/2 s^T J s of the n x width float32 signs; record the lanes that\n"
+             "beat their best at step.");
 
 static PyObject *py_evaluate(PyObject *self, PyObject *args) {
     CommonViews c = {0};
-    Py_buffer signs = {0};
+    Py_buffer signs = {0}, field = {0};
     Py_ssize_t width;
     long long step;
-    if (!PyArg_ParseTuple(args, COMMON_FORMAT "y*nL", COMMON_ARGS(c), &signs, &width, &step)) return NULL;
-    Py_buffer *views[] = {COMMON_VIEWS(c), &signs};
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "y*w*nL", COMMON_ARGS(c), &signs, &field, &width, &step))
+        return NULL;
+    Py_buffer *views[] = {COMMON_VIEWS(c), &signs, &field};
     Csr J;
     Tracker t;
-    if (setup(&c, width, &J, &t) || check_length(&signs, J.n * width, sizeof(float), "signs")) {
-        release(views, 8);
+    if (setup(&c, width, &J, &t) || check_length(&signs, J.n * width, sizeof(float), "signs") ||
+        check_length(&field, J.n * width, sizeof(float), "field")) {
+        release(views, 9);
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    evaluate(&J, &t, signs.buf, (int64_t)step);
+    evaluate(&J, &t, signs.buf, field.buf, (int64_t)step);
     Py_END_ALLOW_THREADS
-    release(views, 8);
+    release(views, 9);
     Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(dsb_doc,
-             "dsb(indptr, offsets, data, energy, best, best_energy, best_step, x, y, previous, signs, schedule,\n"
+             "dsb(indptr, offsets, data, energy, best, best_energy, best_step, x, y, signs, field, schedule,\n"
              "    width, first_step, dt, gain, heat)\n\n"
              "Run len(schedule) steps of discrete simulated bifurcation (float64 pump values a_t) on the n x width\n"
-             "float32 positions x and momenta y; signs receives sign(x); previous is scratch of the same size\n"
-             "(used when heat != 0). Step first_step + j is recorded after the j-th step.");
+             "float32 positions x and momenta y; signs holds sign(x) and field J signs, on entry (see evaluate)\n"
+             "and on exit. Step first_step + j is recorded after the j-th step.");
 
 static PyObject *py_dsb(PyObject *self, PyObject *args) {
     CommonViews c = {0};
-    Py_buffer x = {0}, y = {0}, previous = {0}, signs = {0}, schedule = {0};
+    Py_buffer x = {0}, y = {0}, signs = {0}, field = {0}, schedule = {0};
     Py_ssize_t width;
     long long first_step;
     double dt, gain, heat;
-    if (!PyArg_ParseTuple(args, COMMON_FORMAT "w*w*w*w*y*nLddd", COMMON_ARGS(c), &x, &y, &previous, &signs,
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "w*w*w*w*y*nLddd", COMMON_ARGS(c), &x, &y, &signs, &field,
                           &schedule, &width, &first_step, &dt, &gain, &heat))
         return NULL;
-    Py_buffer *views[] = {COMMON_VIEWS(c), &x, &y, &previous, &signs, &schedule};
+    Py_buffer *views[] = {COMMON_VIEWS(c), &x, &y, &signs, &field, &schedule};
     Csr J;
     Tracker t;
     if (setup(&c, width, &J, &t) || check_length(&x, J.n * width, sizeof(float), "x") ||
         check_length(&y, J.n * width, sizeof(float), "y") ||
-        check_length(&previous, J.n * width, sizeof(float), "previous") ||
         check_length(&signs, J.n * width, sizeof(float), "signs") ||
-        schedule.len % (Py_ssize_t)sizeof(double)) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "schedule must hold float64 values");
+        check_length(&field, J.n * width, sizeof(float), "field") ||
+        check_length(&schedule, schedule.len / (Py_ssize_t)sizeof(double), sizeof(double), "schedule")) {
         release(views, 12);
         return NULL;
     }
-    const Py_ssize_t steps = schedule.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t steps = schedule.len / (Py_ssize_t)sizeof(double), size = J.n * width;
+    float *delta = PyMem_RawMalloc((size_t)(size > 0 ? size : 1) * sizeof(float));
+    float *previous = heat != 0.0 ? PyMem_RawMalloc((size_t)(size > 0 ? size : 1) * sizeof(float)) : NULL;
+    if (delta == NULL || (heat != 0.0 && previous == NULL)) {
+        PyMem_RawFree(delta);
+        PyMem_RawFree(previous);
+        release(views, 12);
+        return PyErr_NoMemory();
+    }
     Py_BEGIN_ALLOW_THREADS
-    dsb_steps(&J, &t, x.buf, y.buf, previous.buf, signs.buf, schedule.buf, steps, (int64_t)first_step,
-              (float)dt, (float)gain, (float)heat);
+    dsb_steps(&J, &t, x.buf, y.buf, previous, signs.buf, field.buf, delta, schedule.buf, steps,
+              (int64_t)first_step, (float)dt, (float)gain, (float)heat);
     Py_END_ALLOW_THREADS
+    PyMem_RawFree(delta);
+    PyMem_RawFree(previous);
     release(views, 12);
     Py_RETURN_NONE;
 }

@@ -157,7 +157,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
     Examples:
         >>> from hiqlip_plugin.samplers.cim import CIMSampler
         >>> CIMSampler().properties["algorithm_parameters"]["dsb"]
-        {'dt': None, 'coupling_strength': 1.0, 'heat': 0.0}
+        {'dt': None, 'coupling_strength': 1.25, 'heat': 0.0}
     """
 
     def __init__(self) -> None:

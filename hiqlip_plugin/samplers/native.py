@@ -117,7 +117,7 @@ class NativeMachine:
         self.signs = self._padded(signs)
         self.x = self._padded(amplitudes)
         self.aux = np.zeros_like(self.x)
-        self._scratch = np.zeros_like(self.x)
+        self.field = np.zeros_like(self.x)
         self._energy = np.zeros(self.width)
         self._best = self.signs.copy()
         self._best_energy = np.full(self.width, np.inf)
@@ -139,15 +139,17 @@ class NativeMachine:
         self.aux.fill(value)
 
     def evaluate(self, step: int) -> None:
-        """Compute the energies of the current signs and record the replicas they improve, at ``step``."""
-        _kernels.evaluate(*self._common(), self.signs, self.width, step)
+        """Compute ``field = J signs`` and the energies of the signs; record the replicas they improve at ``step``."""
+        _kernels.evaluate(*self._common(), self.signs, self.field, self.width, step)
 
     def dsb(self, schedule: np.ndarray, first_step: int, dt: float, gain: float, heat: float) -> None:
         """Run ``len(schedule)`` discrete simulated bifurcation steps (``aux`` holds the momenta).
 
-        Step ``j`` uses the pump ``schedule[j]`` and is recorded as step ``first_step + j``.
+        Step ``j`` uses the pump ``schedule[j]`` and is recorded as step ``first_step + j``. The kernel keeps
+        :attr:`field` equal to ``J signs`` from step to step, updating it from the spins that flipped when that
+        is cheaper than a product, so :meth:`evaluate` must have run before the first call.
         """
-        _kernels.dsb(*self._common(), self.x, self.aux, self._scratch, self.signs,
+        _kernels.dsb(*self._common(), self.x, self.aux, self.signs, self.field,
                      np.ascontiguousarray(schedule, dtype=np.float64), self.width, first_step, dt, gain, heat)
 
     def amplitude(self, kind: str, pump: np.ndarray, first_step: int, parameters: Sequence[float], *,
@@ -164,7 +166,7 @@ class NativeMachine:
             noise: ``(len(pump), n, width)`` float32 standard normals (SimCIM only).
         """
         empty64, empty32 = np.empty(0), np.empty(0, dtype=np.float32)
-        _kernels.amplitude(*self._common(), AMPLITUDE_KINDS[kind], self.x, self.aux, self.signs, self._scratch,
+        _kernels.amplitude(*self._common(), AMPLITUDE_KINDS[kind], self.x, self.aux, self.signs, self.field,
                            np.ascontiguousarray(pump, dtype=np.float64),
                            empty64 if target is None else np.ascontiguousarray(target, dtype=np.float64),
                            empty32 if noise is None else noise, self.width, first_step,
