@@ -18,7 +18,7 @@ from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import fgl_bqm
 from hiqlip_plugin.problems import cut_value, maxcut_bqm, random_relu_network
 from hiqlip_plugin.samplers import native
-from hiqlip_plugin.samplers.cim import DEFAULT_NUM_READS, DEFAULT_NUM_STEPS, CIMSampler
+from hiqlip_plugin.samplers.cim import DEFAULT_NUM_READS, CIMSampler, default_num_steps
 
 ALGORITHMS = CIMSampler().properties["algorithms"]
 
@@ -88,11 +88,14 @@ class TestContract:
         states = [dict.fromkeys(bqm.variables, 1)] * 3
         assert len(CIMSampler().sample(bqm, num_steps=5, initial_states=states)) == 3
 
-    def test_default_num_steps(self):
-        bqm = _random_bqm(1, 5, 0.5, True)
+    @pytest.mark.parametrize("n, steps", [(5, 1000), (400, 1600)])
+    def test_default_num_steps_grow_with_the_problem(self, n, steps):
+        bqm = _random_bqm(1, n, 4 / n, True)
         sampleset = CIMSampler().sample(bqm, num_reads=2, seed=0)
-        assert sampleset.info["num_steps"] == DEFAULT_NUM_STEPS == CIMSampler().properties["default_num_steps"]
-        assert np.all(sampleset.record.best_step <= DEFAULT_NUM_STEPS)
+        assert sampleset.info["num_steps"] == steps == default_num_steps(n)
+        assert np.all(sampleset.record.best_step <= steps)
+        properties = CIMSampler().properties
+        assert properties["default_steps_per_variable"] * n == steps or n * 4 < properties["default_step_range"][0]
 
     def test_info(self):
         bqm = _random_bqm(2, 10, 0.5, True)

@@ -111,7 +111,7 @@ class TestKernelArguments:
     def _arguments(self, n: int = 4, width: int = 8) -> dict:
         coupling = sp.csr_array(np.ones((n, n)) - np.eye(n), dtype=np.float32)
         return dict(indptr=coupling.indptr.astype(np.int64), offsets=coupling.indices.astype(np.int64) * width,
-                    data=coupling.data.astype(np.float32), energy=np.zeros(width),
+                    data=coupling.data.astype(np.float32), energy=np.zeros(2 * width),
                     best=np.ones((n, width), np.float32), best_energy=np.full(width, np.inf),
                     best_step=np.zeros(width, np.int64), signs=np.ones((n, width), np.float32),
                     field=np.zeros((n, width), np.float32), width=width, step=0)

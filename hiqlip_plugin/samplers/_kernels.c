@@ -4,10 +4,19 @@
  * Thin C under hiqlip_plugin.samplers.native: argument checking, schedules, noise and result assembly stay in
  * Python; this file only runs chunks of Euler steps over all replicas at once. The state of B replicas is an
  * n x W float32 matrix stored row-major (W = B rounded up to a multiple of 8 lanes), so that one coupling
- * J_ij multiplies the W contiguous amplitudes of row j: every step is one pass over the CSR matrix J in which
- * each non-zero is a broadcast and W / 8 fused multiply-adds held in registers, followed by element-wise
- * updates. Each replica's best sign vector (under the energy -1/2 s^T J s) and the step at which it was found
- * are tracked here too, so nothing is stored per step.
+ * J_ij multiplies the W contiguous values of row j: a product J v is one pass over the CSR matrix J in which
+ * each non-zero is a broadcast and W / 8 fused multiply-adds held in registers.
+ *
+ * Each step updates the amplitudes element-wise and needs J s for the signs s = sign(x) (the feedback of
+ * discrete simulated bifurcation, the energies of all algorithms). That product is kept from step to step:
+ * when few signs flip, as in the second half of a run, adding J (s_new - s_old) for the flipped spins costs a
+ * fraction of a product, and a full product runs when many flip and every REFRESH steps. Each replica's best
+ * sign vector (under the energy -1/2 s^T J s) and the step at which it was found are tracked here too, so
+ * nothing is stored per step.
+ *
+ * Every function that takes the tracker buffers checks their lengths: energy holds 2 x width float64 (the
+ * energies, then the sums of |(J s)_i| that scale their rounding), best n x width float32, best_energy width
+ * float64 and best_step width int64.
  *
  * The hot functions are compiled for several instruction sets (target_clones: x86-64-v4 with AVX-512,
  * x86-64-v3 with AVX2 and FMA, and the baseline) where GCC supports it; the loader picks one at import.
@@ -48,8 +57,14 @@ typedef struct {
     const float *data;
 } Csr;
 
+/* A state replaces a replica's best only if its energy is lower by more than ROUNDING times the sum of
+ * |s_i (J s)_i| over its rows: float32 fields (and their updates from flipped spins) make energies uncertain by
+ * a few float32 epsilons of that sum, and a revisited best state must not count as new. */
+#define ROUNDING 1e-5
+
 typedef struct {
     double *energy;       /* width: energy of the last evaluated signs */
+    double *magnitude;    /* width: sum over rows of |s_i (J s)_i|, the scale of the energy's rounding */
     float *best;          /* n x width: best signs so far */
     double *best_energy;  /* width */
     int64_t *best_step;   /* width */
@@ -83,32 +98,18 @@ static inline __attribute__((always_inline)) void row_product(const Csr *J, Py_s
     for (int k = 0; k < NV; k++) out[k] = (a[0][k] + a[1][k]) + (a[2][k] + a[3][k]);
 }
 
-/* The same for two right-hand sides at once (J x and J s for the amplitude dynamics). */
-static inline __attribute__((always_inline)) void row_product2(const Csr *J, Py_ssize_t i, const float *u,
-                                                               const float *v, Py_ssize_t b0, int NV,
-                                                               vec *out_u, vec *out_v) {
-    vec a[MAX_VECTORS], b[MAX_VECTORS];
-    for (int k = 0; k < NV; k++) {
-        a[k] = (vec){0};
-        b[k] = (vec){0};
-    }
-    for (int64_t p = J->indptr[i]; p < J->indptr[i + 1]; p++) {
-        const int64_t offset = J->offsets[p] + b0;
-        const float w = J->data[p];
-        for (int k = 0; k < NV; k++) {
-            a[k] += w * load_vec(u + offset + LANES * k);
-            b[k] += w * load_vec(v + offset + LANES * k);
-        }
-    }
-    for (int k = 0; k < NV; k++) {
-        out_u[k] = a[k];
-        out_v[k] = b[k];
+/* Accumulate -1/2 s_i (J s)_i of row i into the per-lane energies. */
+static inline __attribute__((always_inline)) void add_energy(double *energy, double *magnitude, const float *s_row,
+                                                             const float *field) {
+    for (int k = 0; k < LANES; k++) {
+        energy[k] -= 0.5 * (double)s_row[k] * (double)field[k];
+        magnitude[k] += fabs((double)field[k]);
     }
 }
 
-/* Accumulate -1/2 s_i (J s)_i of row i into the per-lane energies. */
-static inline __attribute__((always_inline)) void add_energy(double *energy, const float *s_row, const float *field) {
-    for (int k = 0; k < LANES; k++) energy[k] -= 0.5 * (double)s_row[k] * (double)field[k];
+static void clear_energies(const Csr *J, const Tracker *t) {
+    memset(t->energy, 0, (size_t)J->width * sizeof(double));
+    memset(t->magnitude, 0, (size_t)J->width * sizeof(double));
 }
 
 /* Keep the lanes whose energy beats their best: their signs, energy and step. */
@@ -117,7 +118,7 @@ static void record(const Csr *J, const Tracker *t, const float *s, int64_t step)
     unsigned char improved[width > 0 ? width : 1];
     int any = 0;
     for (Py_ssize_t b = 0; b < width; b++) {
-        improved[b] = t->energy[b] < t->best_energy[b];
+        improved[b] = t->energy[b] < t->best_energy[b] - ROUNDING * t->magnitude[b];
         if (improved[b]) {
             any = 1;
             t->best_energy[b] = t->energy[b];
@@ -165,10 +166,13 @@ HOT static void full_field(const Csr *J, const float *s, float *field) {
 /* energy[b] = -1/2 sum_i s[i, b] field[i, b], accumulated in double. */
 HOT static void energies(const Csr *J, const Tracker *t, const float *s, const float *field) {
     const Py_ssize_t width = J->width;
-    for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+    clear_energies(J, t);
     for (Py_ssize_t i = 0; i < J->n; i++) {
         const float *si = s + i * width, *fi = field + i * width;
-        for (Py_ssize_t b = 0; b < width; b++) t->energy[b] -= 0.5 * (double)(si[b] * fi[b]);
+        for (Py_ssize_t b = 0; b < width; b++) {
+            t->energy[b] -= 0.5 * (double)(si[b] * fi[b]);
+            t->magnitude[b] += fabs((double)fi[b]);
+        }
     }
 }
 
@@ -178,8 +182,6 @@ static void evaluate(const Csr *J, const Tracker *t, const float *s, float *fiel
     energies(J, t, s, field);
     record(J, t, s, step);
 }
-
-static inline __attribute__((always_inline)) float sign_of(float x) { return x >= 0.0f ? 1.0f : -1.0f; }
 
 /* Discrete simulated bifurcation keeps field = J s from step to step. Late in a run few spins flip, and
  * adding J (s_new - s_old) costs far less than a product: each step takes the cheaper of the two, and a full
@@ -215,6 +217,20 @@ HOT static void scatter_flips(const Csr *J, const float *restrict delta, float *
     }
 }
 
+/* Whether this step recomputes J s in full: every REFRESH steps, or when the flips would cost more. */
+static inline int needs_product(const Csr *J, int64_t flips, int64_t step) {
+    return step % REFRESH == 0 || flips * SCALAR_COST >= (int64_t)J->n * (J->width / LANES);
+}
+
+/* s[e] = sign(value), delta[e] = the change of s[e]; returns whether it flipped. */
+static inline __attribute__((always_inline)) int set_sign(float *restrict s, float *restrict delta, Py_ssize_t e,
+                                                          float value) {
+    const float sign = value >= 0.0f ? 1.0f : -1.0f;
+    delta[e] = sign - s[e];
+    s[e] = sign;
+    return delta[e] != 0.0f;
+}
+
 /* Discrete simulated bifurcation: num_steps symplectic Euler steps with pump a = schedule[j]. field holds
  * J s on entry (from evaluate or the previous call) and on exit; delta is n x width scratch, previous too
  * (used when heat != 0). */
@@ -223,7 +239,6 @@ HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, flo
                           float *restrict delta, const double *schedule, Py_ssize_t num_steps,
                           int64_t first_step, float dt, float gain, float heat) {
     const Py_ssize_t width = J->width, n = J->n, size = n * width;
-    const int64_t nnz = J->indptr[n];
     const float kick = dt * gain, h = dt * heat;
     for (Py_ssize_t j = 0; j < num_steps; j++) {
         const int64_t step = first_step + j;
@@ -239,15 +254,11 @@ HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, flo
             }
             x[e] = xx;
             y[e] = yy;
-            const float sign = sign_of(xx);
-            delta[e] = sign - s[e];
-            s[e] = sign;
-            flips += delta[e] != 0.0f;
+            flips += set_sign(s, delta, e, xx);
         }
         /* Product: nnz x (width / 8) register multiply-adds; update: about flips x (nnz / n) scalar ones. */
-        const int full = step % REFRESH == 0 || flips * SCALAR_COST * nnz >= nnz * n * (width / LANES);
-        if (full) {
-            for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
+        if (needs_product(J, flips, step)) {
+            clear_energies(J, t);
             vec f[MAX_VECTORS];
             for (Py_ssize_t i = 0; i < n; i++) {
                 for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
@@ -258,7 +269,7 @@ HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, flo
                         float values[LANES];
                         store_vec(values, f[k]);
                         store_vec(field + at, f[k]);
-                        add_energy(t->energy + b0 + LANES * k, s + at, values);
+                        add_energy(t->energy + b0 + LANES * k, t->magnitude + b0 + LANES * k, s + at, values);
                         store_vec(y + at, load_vec(y + at) + kick * f[k]);
                     }
                 }
@@ -276,71 +287,61 @@ HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, flo
 
 enum { KIND_CAC = 0, KIND_CFC = 1, KIND_SIMCIM = 2 };
 
-/* Amplitude dynamics (CAC, CFC, SimCIM): each step computes J x for the update and J s for the energy of the
- * signs s left by the previous step (recorded as step first_step + j - 1), then updates x, the auxiliary
- * variable z (error variables for CAC/CFC, velocity for SimCIM) and s. field is n x width scratch. */
-HOT static void amplitude_steps(const Csr *J, const Tracker *t, int kind, float *x, float *z, float *s,
-                                float *field, const double *pump, const double *target, const float *noise,
-                                Py_ssize_t num_steps, int64_t first_step, const double *p) {
-    const Py_ssize_t width = J->width, size = J->n * width;
+/* Amplitude dynamics (CAC, CFC, SimCIM): each step computes J x into fx for the update of x, the auxiliary
+ * variables z (error variables for CAC/CFC, velocities for SimCIM) and s = sign(x), then brings field = J s up
+ * to date as dSB does (from the flips when cheaper) for the energy of s, recorded as step first_step + j.
+ * field holds J s on entry and exit; fx and delta are n x width scratch. */
+HOT static void amplitude_steps(const Csr *J, const Tracker *t, int kind, float *restrict x, float *restrict z,
+                                float *restrict s, float *restrict field, float *restrict fx,
+                                float *restrict delta, const double *pump, const double *target,
+                                const float *noise, Py_ssize_t num_steps, int64_t first_step, const double *p) {
+    const Py_ssize_t size = J->n * J->width;
     const float dt = (float)p[0], gain = (float)p[1], beta = (float)p[2], alpha = (float)p[3];
     const float cap = (float)p[4], momentum = (float)p[5], sigma = (float)p[6];
     for (Py_ssize_t j = 0; j < num_steps; j++) {
-        for (Py_ssize_t b = 0; b < width; b++) t->energy[b] = 0.0;
-        vec fx[MAX_VECTORS], fs[MAX_VECTORS];
-        for (Py_ssize_t i = 0; i < J->n; i++) {
-            for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
-                const int nv = block_vectors(width, b0);
-                switch (nv) {
-                    case 4: row_product2(J, i, x, s, b0, 4, fx, fs); break;
-                    case 3: row_product2(J, i, x, s, b0, 3, fx, fs); break;
-                    case 2: row_product2(J, i, x, s, b0, 2, fx, fs); break;
-                    default: row_product2(J, i, x, s, b0, 1, fx, fs); break;
-                }
-                for (int k = 0; k < nv; k++) {
-                    const Py_ssize_t at = i * width + b0 + LANES * k;
-                    float f[LANES];
-                    store_vec(f, fs[k]);
-                    add_energy(t->energy + b0 + LANES * k, s + at, f);
-                    store_vec(field + at, fx[k]);
-                }
-            }
-        }
-        record(J, t, s, first_step + j - 1);
+        const int64_t step = first_step + j;
+        full_field(J, x, fx);
         const float pj = (float)pump[j], aj = (float)target[j];
+        int64_t flips = 0;
         if (kind == KIND_CAC) {
             const float limit = 1.5f * sqrtf(aj);
             for (Py_ssize_t e = 0; e < size; e++) {
-                const float xe = x[e], feedback = gain * z[e] * field[e];
+                const float xe = x[e], feedback = gain * z[e] * fx[e];
                 float xn = xe + dt * ((pj - 1.0f - xe * xe) * xe + feedback);
                 float zn = z[e] * (1.0f - dt * beta * (xn * xn - aj));
                 z[e] = zn < cap ? zn : cap;
                 xn = xn > limit ? limit : (xn < -limit ? -limit : xn);
                 x[e] = xn;
-                s[e] = sign_of(xn);
+                flips += set_sign(s, delta, e, xn);
             }
         } else if (kind == KIND_CFC) {
             for (Py_ssize_t e = 0; e < size; e++) {
-                const float xe = x[e], feedback = gain * z[e] * field[e];
+                const float xe = x[e], feedback = gain * z[e] * fx[e];
                 float xn = xe + dt * ((pj - 1.0f - xe * xe) * xe + feedback);
                 xn = xn > 1.5f ? 1.5f : (xn < -1.5f ? -1.5f : xn);
                 float zn = z[e] * (1.0f - dt * beta * (feedback * feedback - alpha));
                 z[e] = zn < 0.01f ? 0.01f : (zn > cap ? cap : zn);
                 x[e] = xn;
-                s[e] = sign_of(xn);
+                flips += set_sign(s, delta, e, xn);
             }
         } else {
             const float *w = noise + j * size;
             for (Py_ssize_t e = 0; e < size; e++) {
                 const float xe = x[e];
-                const float force = dt * gain * field[e] + pj * dt * xe + dt * sigma * w[e];
+                const float force = dt * gain * fx[e] + pj * dt * xe + dt * sigma * w[e];
                 const float v = momentum * z[e] + (1.0f - momentum) * force;
                 z[e] = v;
                 const float xn = fabsf(xe + v) < 1.0f ? xe + v : xe;
                 x[e] = xn;
-                s[e] = sign_of(xn);
+                flips += set_sign(s, delta, e, xn);
             }
         }
+        if (needs_product(J, flips, step))
+            full_field(J, s, field);
+        else if (flips)
+            scatter_flips(J, delta, field);
+        energies(J, t, s, field);
+        record(J, t, s, step);
     }
 }
 
@@ -382,7 +383,7 @@ static int setup(CommonViews *c, Py_ssize_t width, Csr *J, Tracker *t) {
     const Py_ssize_t nnz = c->offsets.len / (Py_ssize_t)sizeof(int64_t);
     if (check_length(&c->offsets, nnz, sizeof(int64_t), "offsets") ||
         check_length(&c->data, nnz, sizeof(float), "data") ||
-        check_length(&c->energy, width, sizeof(double), "energy") ||
+        check_length(&c->energy, 2 * width, sizeof(double), "energy") ||
         check_length(&c->best, n * width, sizeof(float), "best") ||
         check_length(&c->best_energy, width, sizeof(double), "best_energy") ||
         check_length(&c->best_step, width, sizeof(int64_t), "best_step"))
@@ -408,7 +409,8 @@ static int setup(CommonViews *c, Py_ssize_t width, Csr *J, Tracker *t) {
         return -1;
     }
     *J = (Csr){n, width, indptr, offsets, c->data.buf};
-    *t = (Tracker){c->energy.buf, c->best.buf, c->best_energy.buf, c->best_step.buf};
+    *t = (Tracker){c->energy.buf, (double *)c->energy.buf + width, c->best.buf, c->best_energy.buf,
+                   c->best_step.buf};
     return 0;
 }
 
@@ -495,11 +497,11 @@ PyDoc_STRVAR(amplitude_doc,
              "amplitude(indptr, offsets, data, energy, best, best_energy, best_step, kind, x, z, signs, field,\n"
              "          pump, target, noise, width, first_step, params)\n\n"
              "Run len(pump) steps of CAC (kind 0), CFC (1) or SimCIM (2) on the n x width float32 amplitudes x\n"
-             "and auxiliary variables z (error variables or velocities); signs must hold sign(x) on entry and\n"
-             "is kept equal to it; field is scratch. pump and target are float64 per step (target: CAC only),\n"
+             "and auxiliary variables z (error variables or velocities); signs holds sign(x) and field J signs,\n"
+             "on entry (see evaluate) and on exit. pump and target are float64 per step (target: CAC only),\n"
              "noise holds len(pump) x n x width float32 standard normals (SimCIM only, else empty). params is\n"
-             "(dt, gain, beta, alpha, error_cap, momentum, noise). The signs found by step j are recorded at\n"
-             "step j, when step j + 1 evaluates them: call evaluate() after the last chunk.");
+             "(dt, gain, beta, alpha, error_cap, momentum, noise). Step first_step + j is recorded after the\n"
+             "j-th step.");
 
 static PyObject *py_amplitude(PyObject *self, PyObject *args) {
     CommonViews c = {0};
@@ -531,11 +533,21 @@ static PyObject *py_amplitude(PyObject *self, PyObject *args) {
         release(views, 14);
         return NULL;
     }
+    const size_t bytes = (size_t)(J.n * width > 0 ? J.n * width : 1) * sizeof(float);
+    float *fx = PyMem_RawMalloc(bytes), *delta = PyMem_RawMalloc(bytes);
+    if (fx == NULL || delta == NULL) {
+        PyMem_RawFree(fx);
+        PyMem_RawFree(delta);
+        release(views, 14);
+        return PyErr_NoMemory();
+    }
     Py_BEGIN_ALLOW_THREADS
-    amplitude_steps(&J, &t, kind, x.buf, z.buf, signs.buf, field.buf, pump.buf,
+    amplitude_steps(&J, &t, kind, x.buf, z.buf, signs.buf, field.buf, fx, delta, pump.buf,
                     kind == KIND_CAC ? (const double *)target.buf : pump.buf, noise.buf, steps,
                     (int64_t)first_step, p);
     Py_END_ALLOW_THREADS
+    PyMem_RawFree(fx);
+    PyMem_RawFree(delta);
     release(views, 14);
     Py_RETURN_NONE;
 }

@@ -38,7 +38,9 @@ __all__ = [
     "CIMSampler",
     "DEFAULT_ALGORITHM",
     "DEFAULT_NUM_READS",
-    "DEFAULT_NUM_STEPS",
+    "DEFAULT_STEPS_PER_VARIABLE",
+    "DEFAULT_STEP_RANGE",
+    "default_num_steps",
     "SPARSE_DENSITY",
 ]
 
@@ -49,12 +51,15 @@ DEFAULT_NUM_READS = 32
 """Replicas run when neither ``num_reads`` nor ``initial_states`` is given (replicas are the CIM's parallelism:
 they share every matrix product, so 32 cost far less than 32 separate runs)."""
 
-DEFAULT_NUM_STEPS = 2000
-"""Euler steps per run when ``num_steps`` is not given. 2000 rather than 1000: a slower pump ramp makes each
-replica far likelier to reach the optimum (G1: 0.5 % -> 6 % of reads), which more than pays for the doubled
-run time (median time-to-target at 32 replicas, same run: G1 2.4 s -> 0.6 s, bqp250-1 0.50 -> 0.20 s,
-bqp250-5 0.98 -> 0.26 s, G43 0.53 -> 0.44 s; slower only on the easy bqp250-2/3/4, 0.07-0.14 s ->
-0.19-0.21 s; 3000 steps were no better; ``docs/benchmarks/gset.md``)."""
+DEFAULT_STEPS_PER_VARIABLE = 4
+"""Without ``num_steps``, a run takes this many Euler steps per variable, within :data:`DEFAULT_STEP_RANGE`.
+
+Longer pump ramps make each replica likelier to reach the optimum, and larger problems need longer ones: at 8
+replicas the median time to the best-known cut was shortest near 800-1000 steps on the 251-spin bqp250
+instances and near 3000 on the 800-spin G1 and 1000-spin G43 (``docs/benchmarks/gset.md``)."""
+
+DEFAULT_STEP_RANGE = (1000, 10_000)
+"""Fewest and most Euler steps of the default :func:`default_num_steps`."""
 
 SPARSE_DENSITY = 0.25
 """Couplings are stored sparse when at most this fraction of the pairs interact (CSR, multiplied as CSC by
@@ -65,6 +70,26 @@ _SEED_LIMIT = 2**32
 
 _ALGORITHM_KEYWORDS = ("dt", "coupling_strength", "beta", "alpha", "pump_start", "error_cap", "ramp_fraction",
                        "momentum", "noise", "pump", "heat")
+
+
+def default_num_steps(num_variables: int) -> int:
+    """Return the Euler steps a run takes when ``num_steps`` is not given.
+
+    :data:`DEFAULT_STEPS_PER_VARIABLE` per variable, clipped to :data:`DEFAULT_STEP_RANGE`.
+
+    Args:
+        num_variables: Variables of the BQM.
+
+    Returns:
+        The number of steps.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers.cim import default_num_steps
+        >>> default_num_steps(10), default_num_steps(800), default_num_steps(10**5)
+        (1000, 3200, 10000)
+    """
+    low, high = DEFAULT_STEP_RANGE
+    return int(min(high, max(low, DEFAULT_STEPS_PER_VARIABLE * num_variables)))
 
 
 def _stop_rule(start: float, time_limit: float | None,
@@ -150,7 +175,8 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
     * ``backends``: the values accepted by ``backend``; ``native_instruction_set``: the vector instructions
       the compiled kernels use on this machine (``'avx512'``, ``'avx2'``, ``'baseline'``), None if they are
       not built.
-    * ``default_algorithm``, ``default_num_reads``, ``default_num_steps``: what ``None`` means.
+    * ``default_algorithm``, ``default_num_reads``: what ``None`` means; ``default_steps_per_variable`` and
+      ``default_step_range``: the rule of :func:`default_num_steps`.
     * ``algorithm_parameters``: for each algorithm, its keyword parameters and their defaults
       (``dt=None`` is the automatic, stability-bounded step).
 
@@ -182,7 +208,8 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
             "native_instruction_set": native.instruction_set(),
             "default_algorithm": DEFAULT_ALGORITHM,
             "default_num_reads": DEFAULT_NUM_READS,
-            "default_num_steps": DEFAULT_NUM_STEPS,
+            "default_steps_per_variable": DEFAULT_STEPS_PER_VARIABLE,
+            "default_step_range": DEFAULT_STEP_RANGE,
             "algorithm_parameters": {
                 name: {field.name: field.default for field in fields(cls)} for name, cls in ALGORITHMS.items()
             },
@@ -223,7 +250,8 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
             num_reads: Number of replicas, each giving one read. Default: ``len(initial_states)`` if given,
                 else :data:`DEFAULT_NUM_READS` (32; dimod samplers default to 1, but replicas share every
                 matrix product, so a CIM is run with many).
-            num_steps: Euler steps (default :data:`DEFAULT_NUM_STEPS`, 2000); the pump schedules are stretched
+            num_steps: Euler steps (default :func:`default_num_steps`: 4 per variable, at least 1000 and at
+                most 10,000); the pump schedules are stretched
                 over them. 0 returns the initial states.
             algorithm: ``"dsb"`` (discrete simulated bifurcation, the default), ``"cac"`` (chaotic amplitude
                 control), ``"cfc"`` (chaotic feedback control) or ``"simcim"``.
@@ -294,7 +322,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
 
         if algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {sorted(ALGORITHMS)}")
-        steps = DEFAULT_NUM_STEPS if num_steps is None else check_integer(num_steps, "num_steps")
+        steps = default_num_steps(bqm.num_variables) if num_steps is None else check_integer(num_steps, "num_steps")
         if num_reads is None and initial_states is None:
             num_reads = DEFAULT_NUM_READS
         seed = _check_seed(seed)

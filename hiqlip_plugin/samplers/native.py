@@ -118,7 +118,7 @@ class NativeMachine:
         self.x = self._padded(amplitudes)
         self.aux = np.zeros_like(self.x)
         self.field = np.zeros_like(self.x)
-        self._energy = np.zeros(self.width)
+        self._energy = np.zeros(2 * self.width)      # energies, then their rounding scales
         self._best = self.signs.copy()
         self._best_energy = np.full(self.width, np.inf)
         self._best_step = np.zeros(self.width, dtype=np.int64)
@@ -159,8 +159,8 @@ class NativeMachine:
         Args:
             kind: ``"cac"``, ``"cfc"`` or ``"simcim"``.
             pump: Pump per step.
-            first_step: Number of the first step; the signs left by step ``t`` are recorded as step ``t`` when
-                step ``t + 1`` evaluates them (call :meth:`evaluate` after the last step).
+            first_step: Number of the first step; the signs left by step ``first_step + j`` are recorded as
+                that step. :attr:`field` must hold ``J signs`` (:meth:`evaluate`); the kernel keeps it so.
             parameters: ``(dt, gain, beta, alpha, error_cap, momentum, noise)``; unused ones are ignored.
             target: Target squared amplitude per step (CAC only).
             noise: ``(len(pump), n, width)`` float32 standard normals (SimCIM only).
