@@ -41,7 +41,7 @@ def random_relu_network(layer_sizes: Sequence[int], seed: int | None = None, *, 
     if len(sizes) < 3 or min(sizes) < 1:
         raise ValueError(f"layer_sizes needs at least (input, hidden, output), all positive; got {layer_sizes!r}")
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in)) for fan_in, fan_out in zip(sizes, sizes[1:])]
+    weights = [rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in)) for fan_in, fan_out in zip(sizes, sizes[1:], strict=False)]
     bias_list = [rng.normal(0.0, 0.1, size=n) if biases else None for n in sizes[1:]]
     return ReLUNetwork(weights, bias_list)
 
