@@ -113,7 +113,7 @@ static void clear_energies(const Csr *J, const Tracker *t) {
 }
 
 /* Keep the lanes whose energy beats their best: their signs, energy and step. */
-static void record(const Csr *J, const Tracker *t, const float *s, int64_t step) {
+HOT static void record(const Csr *J, const Tracker *t, const float *s, int64_t step) {
     const Py_ssize_t width = J->width;
     unsigned char improved[width > 0 ? width : 1];
     int any = 0;
