@@ -7,8 +7,10 @@ Every kernel minimises the SPIN energy of :mod:`hiqlip_plugin.ising`,
     E(s) = h^T s + \\tfrac12 s^T S s, \\qquad s \\in \\{-1, +1\\}^n,
 
 by integrating the amplitudes ``x`` of ``B`` replicas at once, stored as the columns of one ``n x B`` float
-matrix, so that each step costs ONE matrix product (dense BLAS, or CSC through :mod:`scipy.sparse`).
-:func:`simulate` runs the whole pipeline:
+matrix, so that each step costs one pass over the couplings for all replicas. Two backends integrate the
+same equations: the compiled kernels of :mod:`hiqlip_plugin.samplers.native` (float32, the default when
+built) and the numpy ones of this module (one matrix product per step, dense BLAS or CSC through
+:mod:`scipy.sparse`; float32 or float64). :func:`simulate` runs the whole pipeline:
 
 1. **Field spin.** Non-zero fields ``h`` become couplings ``S[i, a] = h_i`` to one auxiliary spin ``a``
    (:func:`with_field_spin`); every read-out is multiplied by ``a``. The dynamics stay homogeneous (no bias
@@ -27,8 +29,9 @@ matrix, so that each step costs ONE matrix product (dense BLAS, or CSC through :
    oscillate and collapses all-positive graphs to a trivial cut.
 4. **Best states.** Only the best ``sign(x)`` of each replica and the step at which it was found are kept
    (never trajectories). The energy of ``sign(x)`` needs ``J sign(x)``: discrete simulated bifurcation
-   computes it anyway; the amplitude dynamics update it from the spins that flipped (a sparse product),
-   falling back to a full product when many flipped.
+   computes it anyway; the numpy amplitude dynamics recompute it for the replicas whose signs changed. The
+   compiled kernels keep ``J sign(x)`` from step to step for every algorithm, adding ``J`` times the change
+   of the spins that flipped when that is cheaper than a product (late in a run few flip).
 
 Examples:
     >>> import itertools
