@@ -166,13 +166,17 @@ HOT static void full_field(const Csr *J, const float *s, float *field) {
 /* energy[b] = -1/2 sum_i s[i, b] field[i, b], accumulated in double. */
 HOT static void energies(const Csr *J, const Tracker *t, const float *s, const float *field) {
     const Py_ssize_t width = J->width;
-    clear_energies(J, t);
-    for (Py_ssize_t i = 0; i < J->n; i++) {
-        const float *si = s + i * width, *fi = field + i * width;
-        for (Py_ssize_t b = 0; b < width; b++) {
-            t->energy[b] -= 0.5 * (double)(si[b] * fi[b]);
-            t->magnitude[b] += fabs((double)fi[b]);
+    for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES) {  /* one block of lanes at a time, sums in registers */
+        double energy[LANES] = {0}, magnitude[LANES] = {0};
+        for (Py_ssize_t i = 0; i < J->n; i++) {
+            const float *si = s + i * width + b0, *fi = field + i * width + b0;
+            for (int k = 0; k < LANES; k++) {
+                energy[k] -= 0.5 * (double)(si[k] * fi[k]);
+                magnitude[k] += fabs((double)fi[k]);
+            }
         }
+        memcpy(t->energy + b0, energy, sizeof energy);
+        memcpy(t->magnitude + b0, magnitude, sizeof magnitude);
     }
 }
 
@@ -201,7 +205,7 @@ HOT static void scatter_flips(const Csr *J, const float *restrict delta, float *
         for (Py_ssize_t b = 0; b < width; b++) flips += di[b] != 0.0f;
         if (flips == 0) continue;
         const int64_t start = J->indptr[i], end = J->indptr[i + 1];
-        if (flips * SCALAR_COST <= (width / LANES) * VECTOR_COST) {
+        if (flips * SCALAR_COST < (width / LANES) * VECTOR_COST) {
             for (Py_ssize_t b = 0; b < width; b++) {
                 if (di[b] == 0.0f) continue;
                 const float d = di[b];

@@ -93,7 +93,7 @@ _DENSE_EIGEN_LIMIT = 64
 _LANCZOS_STEPS = 24
 """Most Lanczos steps of :func:`spectral_range` for larger matrices."""
 
-_LANCZOS_CHECK = 6
+_LANCZOS_CHECK = 4
 """:func:`spectral_range` stops early when both extreme Ritz values moved by less than 1e-4 (relative) over
 this many steps."""
 
