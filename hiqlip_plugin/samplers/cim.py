@@ -218,6 +218,23 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
             },
         }
 
+    def _initial_spins(self, spin_bqm: dimod.BinaryQuadraticModel, initial_states: SamplesLike | None,
+                       generator: str, num_reads: int | None, seed: int) -> tuple[list, np.ndarray]:
+        """The variable order and the ``(num_reads, n)`` initial spins.
+
+        Random starts without given states are drawn here (from a stream derived from ``seed``, apart from the
+        one of the amplitudes): :meth:`dimod.Initialized.parse_initial_states` would also compute their
+        energies, which cost as much as 2.5 ms for 64 reads of G1. Everything else goes through it.
+        """
+        if initial_states is None and generator == "random":
+            reads = check_integer(num_reads, "num_reads", 1)
+            rng = np.random.default_rng((seed, 1))
+            return list(spin_bqm.variables), rng.choice(np.array([-1, 1], dtype=np.int8),
+                                                        size=(reads, spin_bqm.num_variables))
+        parsed = self.parse_initial_states(spin_bqm, initial_states=initial_states,
+                                           initial_states_generator=generator, num_reads=num_reads, seed=seed)
+        return list(parsed.initial_states.variables), parsed.initial_states.record.sample
+
     def sample(
         self,
         bqm: dimod.BinaryQuadraticModel,
@@ -348,11 +365,8 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
 
         original_vartype = bqm.vartype
         spin_bqm = bqm.spin if original_vartype is dimod.BINARY else bqm
-        parsed = self.parse_initial_states(spin_bqm, initial_states=initial_states,
-                                           initial_states_generator=initial_states_generator,
-                                           num_reads=num_reads, seed=seed)
-        variables = list(parsed.initial_states.variables)
-        starts = parsed.initial_states.record.sample
+        variables, starts = self._initial_spins(spin_bqm, initial_states, initial_states_generator, num_reads,
+                                                seed)
         density = spin_bqm.num_interactions / max(1.0, len(variables) * (len(variables) - 1) / 2)
         arrays = ising_arrays(spin_bqm, variable_order=variables, dtype=resolved_dtype,
                               sparse=density <= SPARSE_DENSITY)
