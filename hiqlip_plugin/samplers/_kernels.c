@@ -112,24 +112,25 @@ static void clear_energies(const Csr *J, const Tracker *t) {
     memset(t->magnitude, 0, (size_t)J->width * sizeof(double));
 }
 
-/* Keep the lanes whose energy beats their best: their signs, energy and step. */
+/* Keep the lanes whose energy beats their best: their signs, energy and step. Steps only grow, so the lanes
+ * with best_step == step are the ones improved now (or, when the last step is evaluated again, ones whose
+ * signs have not changed since). */
 HOT static void record(const Csr *J, const Tracker *t, const float *s, int64_t step) {
     const Py_ssize_t width = J->width;
-    unsigned char improved[width > 0 ? width : 1];
     int any = 0;
     for (Py_ssize_t b = 0; b < width; b++) {
-        improved[b] = t->energy[b] < t->best_energy[b] - ROUNDING * t->magnitude[b];
-        if (improved[b]) {
+        if (t->energy[b] < t->best_energy[b] - ROUNDING * t->magnitude[b]) {
             any = 1;
             t->best_energy[b] = t->energy[b];
             t->best_step[b] = step;
         }
     }
     if (!any) return;
+    const int64_t *steps = t->best_step;
     for (Py_ssize_t i = 0; i < J->n; i++) {
         float *best = t->best + i * width;
         const float *row = s + i * width;
-        for (Py_ssize_t b = 0; b < width; b++) best[b] = improved[b] ? row[b] : best[b];
+        for (Py_ssize_t b = 0; b < width; b++) best[b] = steps[b] == step ? row[b] : best[b];
     }
 }
 

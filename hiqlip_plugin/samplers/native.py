@@ -82,6 +82,16 @@ class NativeMachine:
         signs: ``(n, B)`` initial signs in {-1, +1}.
         amplitudes: ``(n, B)`` initial amplitudes (their signs should be ``signs``).
 
+    Attributes:
+        n: Number of spins.
+        num_replicas: ``B``.
+        width: Lanes per spin, ``B`` rounded up to a multiple of :data:`LANES` (the extra lanes copy replica
+            0 and are dropped by :meth:`best`).
+        x: ``(n, width)`` amplitudes (positions for dSB).
+        aux: ``(n, width)`` auxiliary variables: momenta (dSB), error variables (CAC, CFC), velocities (SimCIM).
+        signs: ``(n, width)`` signs of ``x`` as float32 +-1.
+        field: ``(n, width)`` ``J signs``, kept up to date by the kernels after :meth:`evaluate`.
+
     Raises:
         RuntimeError: If the compiled kernels are not available (see :func:`available`).
         ValueError: If the shapes do not match.
