@@ -65,9 +65,11 @@ DEFAULT_STEP_RANGE = (1000, 10_000)
 """Fewest and most Euler steps of the default :func:`default_num_steps`."""
 
 SPARSE_DENSITY = 0.25
-"""Couplings are stored sparse when at most this fraction of the pairs interact (CSR, multiplied as CSC by
-:func:`~hiqlip_plugin.samplers.dynamics.simulate`): with one BLAS thread a sparse product over 64 replicas
-measured faster than a dense one up to about 20 % density (and on G1, 6 %, 1.5-3.4x faster at 8-128 replicas)."""
+"""With the numpy kernels, couplings are stored sparse when at most this fraction of the pairs interact (CSR,
+multiplied as CSC by :func:`~hiqlip_plugin.samplers.dynamics.simulate`): with one BLAS thread a sparse product
+over 64 replicas measured faster than a dense one up to about 20 % density (and on G1, 6 %, 1.5-3.4x faster at
+8-128 replicas). The compiled kernels always take CSR (on a dense 1000-spin SK instance they matched one-thread
+BLAS at 8-32 replicas)."""
 
 _SEED_LIMIT = 2**32
 
@@ -369,7 +371,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
                                                 seed)
         density = spin_bqm.num_interactions / max(1.0, len(variables) * (len(variables) - 1) / 2)
         arrays = ising_arrays(spin_bqm, variable_order=variables, dtype=resolved_dtype,
-                              sparse=density <= SPARSE_DENSITY)
+                              sparse=resolved_backend == "native" or density <= SPARSE_DENSITY)
 
         sampling_start = time.perf_counter_ns()
         result = simulate(arrays.linear, arrays.coupling, starts, dynamics, steps, seed=seed,
