@@ -150,7 +150,15 @@ class TestKernelArguments:
         empty = np.empty(0)
         with pytest.raises(ValueError, match="kind"):
             native._kernels.amplitude(*machine._common(), 7, *state, np.zeros(3), empty, empty.astype(np.float32),
-                                      machine.width, 1, (0.1,) * 7)
+                                      machine.width, 1, machine.refresh, (0.1,) * 7)
+
+    def test_refresh_must_be_positive(self):
+        with pytest.raises(ValueError, match="refresh"):
+            native.NativeMachine(sp.csr_array((2, 2)), np.ones((2, 1)), np.zeros((2, 1)), refresh=0)
+        machine = native.NativeMachine(sp.csr_array((2, 2)), np.ones((2, 1)), np.zeros((2, 1)))
+        machine.refresh = 0                                        # bypassing the constructor's check
+        with pytest.raises(ValueError, match="refresh"):
+            machine.dsb(np.zeros(3), 1, 0.5, 1.0, 0.0)
 
 
 def test_instruction_set_is_reported():

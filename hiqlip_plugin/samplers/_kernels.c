@@ -10,7 +10,7 @@
  * Each step updates the amplitudes element-wise and needs J s for the signs s = sign(x) (the feedback of
  * discrete simulated bifurcation, the energies of all algorithms). That product is kept from step to step:
  * when few signs flip, as in the second half of a run, adding J (s_new - s_old) for the flipped spins costs a
- * fraction of a product, and a full product runs when many flip and every REFRESH steps. Each replica's best
+ * fraction of a product, and a full product runs when many flip and every `refresh` steps. Each replica's best
  * sign vector (under the energy -1/2 s^T J s) and the step at which it was found are tracked here too, so
  * nothing is stored per step.
  *
@@ -98,20 +98,6 @@ static inline __attribute__((always_inline)) void row_product(const Csr *J, Py_s
     for (int k = 0; k < NV; k++) out[k] = (a[0][k] + a[1][k]) + (a[2][k] + a[3][k]);
 }
 
-/* Accumulate -1/2 s_i (J s)_i of row i into the per-lane energies. */
-static inline __attribute__((always_inline)) void add_energy(double *energy, double *magnitude, const float *s_row,
-                                                             const float *field) {
-    for (int k = 0; k < LANES; k++) {
-        energy[k] -= 0.5 * (double)s_row[k] * (double)field[k];
-        magnitude[k] += fabs((double)field[k]);
-    }
-}
-
-static void clear_energies(const Csr *J, const Tracker *t) {
-    memset(t->energy, 0, (size_t)J->width * sizeof(double));
-    memset(t->magnitude, 0, (size_t)J->width * sizeof(double));
-}
-
 /* Keep the lanes whose energy beats their best: their signs, energy and step. Steps only grow, so the lanes
  * with best_step == step are the ones improved now (or, when the last step is evaluated again, ones whose
  * signs have not changed since). */
@@ -188,11 +174,10 @@ static void evaluate(const Csr *J, const Tracker *t, const float *s, float *fiel
     record(J, t, s, step);
 }
 
-/* Discrete simulated bifurcation keeps field = J s from step to step. Late in a run few spins flip, and
- * adding J (s_new - s_old) costs far less than a product: each step takes the cheaper of the two, and a full
- * product at least every REFRESH steps so that rounding cannot accumulate. Costs are in units of one
+/* Every kernel keeps field = J s from step to step. Late in a run few spins flip, and adding J (s_new - s_old)
+ * costs far less than a product: each step takes the cheaper of the two, and a full product at least every
+ * `refresh` steps (an argument; 64 from Python) so that rounding cannot accumulate. Costs are in units of one
  * broadcast multiply-add of 8 lanes. */
-#define REFRESH 64
 #define SCALAR_COST 2   /* one flipped lane, per non-zero of its row: scalar load, multiply-add and store */
 #define VECTOR_COST 2   /* all lanes of a row, per non-zero and vector: load, multiply-add and store */
 
@@ -222,9 +207,14 @@ HOT static void scatter_flips(const Csr *J, const float *restrict delta, float *
     }
 }
 
-/* Whether this step recomputes J s in full: every REFRESH steps, or when the flips would cost more. */
-static inline int needs_product(const Csr *J, int64_t flips, int64_t step) {
-    return step % REFRESH == 0 || flips * SCALAR_COST >= (int64_t)J->n * (J->width / LANES);
+/* Bring field = J s up to date after a step whose sign changes are in delta (flips of them): a full product
+ * every `refresh` steps or when the flips would cost more, else J delta added. */
+static void update_field(const Csr *J, const float *s, const float *delta, int64_t flips, int64_t step,
+                         int64_t refresh, float *field) {
+    if (step % refresh == 0 || flips * SCALAR_COST >= (int64_t)J->n * (J->width / LANES))
+        full_field(J, s, field);
+    else if (flips)
+        scatter_flips(J, delta, field);
 }
 
 /* s[e] = sign(value), delta[e] = the change of s[e]; returns whether it flipped. */
@@ -242,8 +232,8 @@ static inline __attribute__((always_inline)) int set_sign(float *restrict s, flo
 HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, float *restrict y,
                           float *restrict previous, float *restrict s, float *restrict field,
                           float *restrict delta, const double *schedule, Py_ssize_t num_steps,
-                          int64_t first_step, float dt, float gain, float heat) {
-    const Py_ssize_t width = J->width, n = J->n, size = n * width;
+                          int64_t first_step, int64_t refresh, float dt, float gain, float heat) {
+    const Py_ssize_t size = J->n * J->width;
     const float kick = dt * gain, h = dt * heat;
     for (Py_ssize_t j = 0; j < num_steps; j++) {
         const int64_t step = first_step + j;
@@ -261,31 +251,11 @@ HOT static void dsb_steps(const Csr *J, const Tracker *t, float *restrict x, flo
             y[e] = yy;
             flips += set_sign(s, delta, e, xx);
         }
-        /* Product: nnz x (width / 8) register multiply-adds; update: about flips x (nnz / n) scalar ones. */
-        if (needs_product(J, flips, step)) {
-            clear_energies(J, t);
-            vec f[MAX_VECTORS];
-            for (Py_ssize_t i = 0; i < n; i++) {
-                for (Py_ssize_t b0 = 0; b0 < width; b0 += LANES * MAX_VECTORS) {
-                    const int nv = block_vectors(width, b0);
-                    row_field(J, i, s, b0, nv, f);
-                    for (int k = 0; k < nv; k++) {
-                        const Py_ssize_t at = i * width + b0 + LANES * k;
-                        float values[LANES];
-                        store_vec(values, f[k]);
-                        store_vec(field + at, f[k]);
-                        add_energy(t->energy + b0 + LANES * k, t->magnitude + b0 + LANES * k, s + at, values);
-                        store_vec(y + at, load_vec(y + at) + kick * f[k]);
-                    }
-                }
-            }
-        } else {
-            if (flips) scatter_flips(J, delta, field);
-            for (Py_ssize_t e = 0; e < size; e++) y[e] += kick * field[e];
-            energies(J, t, s, field);
-        }
+        update_field(J, s, delta, flips, step, refresh, field);
+        for (Py_ssize_t e = 0; e < size; e++) y[e] += kick * field[e];
         if (heat != 0.0f)
             for (Py_ssize_t e = 0; e < size; e++) y[e] += h * previous[e];
+        energies(J, t, s, field);
         record(J, t, s, step);
     }
 }
@@ -299,7 +269,8 @@ enum { KIND_CAC = 0, KIND_CFC = 1, KIND_SIMCIM = 2 };
 HOT static void amplitude_steps(const Csr *J, const Tracker *t, int kind, float *restrict x, float *restrict z,
                                 float *restrict s, float *restrict field, float *restrict fx,
                                 float *restrict delta, const double *pump, const double *target,
-                                const float *noise, Py_ssize_t num_steps, int64_t first_step, const double *p) {
+                                const float *noise, Py_ssize_t num_steps, int64_t first_step, int64_t refresh,
+                                const double *p) {
     const Py_ssize_t size = J->n * J->width;
     const float dt = (float)p[0], gain = (float)p[1], beta = (float)p[2], alpha = (float)p[3];
     const float cap = (float)p[4], momentum = (float)p[5], sigma = (float)p[6];
@@ -341,10 +312,7 @@ HOT static void amplitude_steps(const Csr *J, const Tracker *t, int kind, float 
                 flips += set_sign(s, delta, e, xn);
             }
         }
-        if (needs_product(J, flips, step))
-            full_field(J, s, field);
-        else if (flips)
-            scatter_flips(J, delta, field);
+        update_field(J, s, delta, flips, step, refresh, field);
         energies(J, t, s, field);
         record(J, t, s, step);
     }
@@ -359,6 +327,14 @@ static int check_length(const Py_buffer *view, Py_ssize_t count, Py_ssize_t item
     if (view->len != count * item) {
         PyErr_Format(PyExc_ValueError, "%s: expected %zd bytes (%zd items), got %zd", name, count * item, count,
                      view->len);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_refresh(long long refresh) {
+    if (refresh < 1) {
+        PyErr_Format(PyExc_ValueError, "refresh must be at least 1, got %lld", refresh);
         return -1;
     }
     return 0;
@@ -454,19 +430,20 @@ static PyObject *py_evaluate(PyObject *self, PyObject *args) {
 
 PyDoc_STRVAR(dsb_doc,
              "dsb(indptr, offsets, data, energy, best, best_energy, best_step, x, y, signs, field, schedule,\n"
-             "    width, first_step, dt, gain, heat)\n\n"
+             "    width, first_step, refresh, dt, gain, heat)\n\n"
              "Run len(schedule) steps of discrete simulated bifurcation (float64 pump values a_t) on the n x width\n"
              "float32 positions x and momenta y; signs holds sign(x) and field J signs, on entry (see evaluate)\n"
-             "and on exit. Step first_step + j is recorded after the j-th step.");
+             "and on exit, recomputed in full at least every refresh >= 1 steps. Step first_step + j is recorded\n"
+             "after the j-th step.");
 
 static PyObject *py_dsb(PyObject *self, PyObject *args) {
     CommonViews c = {0};
     Py_buffer x = {0}, y = {0}, signs = {0}, field = {0}, schedule = {0};
     Py_ssize_t width;
-    long long first_step;
+    long long first_step, refresh;
     double dt, gain, heat;
-    if (!PyArg_ParseTuple(args, COMMON_FORMAT "w*w*w*w*y*nLddd", COMMON_ARGS(c), &x, &y, &signs, &field,
-                          &schedule, &width, &first_step, &dt, &gain, &heat))
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "w*w*w*w*y*nLLddd", COMMON_ARGS(c), &x, &y, &signs, &field,
+                          &schedule, &width, &first_step, &refresh, &dt, &gain, &heat))
         return NULL;
     Py_buffer *views[] = {COMMON_VIEWS(c), &x, &y, &signs, &field, &schedule};
     Csr J;
@@ -475,7 +452,8 @@ static PyObject *py_dsb(PyObject *self, PyObject *args) {
         check_length(&y, J.n * width, sizeof(float), "y") ||
         check_length(&signs, J.n * width, sizeof(float), "signs") ||
         check_length(&field, J.n * width, sizeof(float), "field") ||
-        check_length(&schedule, schedule.len / (Py_ssize_t)sizeof(double), sizeof(double), "schedule")) {
+        check_length(&schedule, schedule.len / (Py_ssize_t)sizeof(double), sizeof(double), "schedule") ||
+        check_refresh(refresh)) {
         release(views, 12);
         return NULL;
     }
@@ -490,7 +468,7 @@ static PyObject *py_dsb(PyObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS
     dsb_steps(&J, &t, x.buf, y.buf, previous, signs.buf, field.buf, delta, schedule.buf, steps,
-              (int64_t)first_step, (float)dt, (float)gain, (float)heat);
+              (int64_t)first_step, (int64_t)refresh, (float)dt, (float)gain, (float)heat);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(delta);
     PyMem_RawFree(previous);
@@ -500,10 +478,10 @@ static PyObject *py_dsb(PyObject *self, PyObject *args) {
 
 PyDoc_STRVAR(amplitude_doc,
              "amplitude(indptr, offsets, data, energy, best, best_energy, best_step, kind, x, z, signs, field,\n"
-             "          pump, target, noise, width, first_step, params)\n\n"
+             "          pump, target, noise, width, first_step, refresh, params)\n\n"
              "Run len(pump) steps of CAC (kind 0), CFC (1) or SimCIM (2) on the n x width float32 amplitudes x\n"
              "and auxiliary variables z (error variables or velocities); signs holds sign(x) and field J signs,\n"
-             "on entry (see evaluate) and on exit. pump and target are float64 per step (target: CAC only),\n"
+             "on entry (see evaluate) and on exit (as in dsb). pump and target are float64 per step (target: CAC only),\n"
              "noise holds len(pump) x n x width float32 standard normals (SimCIM only, else empty). params is\n"
              "(dt, gain, beta, alpha, error_cap, momentum, noise). Step first_step + j is recorded after the\n"
              "j-th step.");
@@ -513,11 +491,11 @@ static PyObject *py_amplitude(PyObject *self, PyObject *args) {
     Py_buffer x = {0}, z = {0}, signs = {0}, field = {0}, pump = {0}, target = {0}, noise = {0};
     int kind;
     Py_ssize_t width;
-    long long first_step;
+    long long first_step, refresh;
     double p[7];
-    if (!PyArg_ParseTuple(args, COMMON_FORMAT "iw*w*w*w*y*y*y*nL(ddddddd)", COMMON_ARGS(c), &kind, &x, &z,
-                          &signs, &field, &pump, &target, &noise, &width, &first_step, &p[0], &p[1], &p[2],
-                          &p[3], &p[4], &p[5], &p[6]))
+    if (!PyArg_ParseTuple(args, COMMON_FORMAT "iw*w*w*w*y*y*y*nLL(ddddddd)", COMMON_ARGS(c), &kind, &x, &z,
+                          &signs, &field, &pump, &target, &noise, &width, &first_step, &refresh, &p[0], &p[1],
+                          &p[2], &p[3], &p[4], &p[5], &p[6]))
         return NULL;
     Py_buffer *views[] = {COMMON_VIEWS(c), &x, &z, &signs, &field, &pump, &target, &noise};
     Csr J;
@@ -529,7 +507,8 @@ static PyObject *py_amplitude(PyObject *self, PyObject *args) {
         check_length(&field, J.n * width, sizeof(float), "field") ||
         check_length(&pump, steps, sizeof(double), "pump") ||
         check_length(&target, kind == KIND_CAC ? steps : 0, sizeof(double), "target") ||
-        check_length(&noise, kind == KIND_SIMCIM ? steps * J.n * width : 0, sizeof(float), "noise")) {
+        check_length(&noise, kind == KIND_SIMCIM ? steps * J.n * width : 0, sizeof(float), "noise") ||
+        check_refresh(refresh)) {
         release(views, 14);
         return NULL;
     }
@@ -549,7 +528,7 @@ static PyObject *py_amplitude(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     amplitude_steps(&J, &t, kind, x.buf, z.buf, signs.buf, field.buf, fx, delta, pump.buf,
                     kind == KIND_CAC ? (const double *)target.buf : pump.buf, noise.buf, steps,
-                    (int64_t)first_step, p);
+                    (int64_t)first_step, (int64_t)refresh, p);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(fx);
     PyMem_RawFree(delta);

@@ -105,7 +105,7 @@ _CHUNK_SECONDS = 0.01
 """With a ``stop`` rule or a progress bar, compiled steps run in chunks of about this many seconds."""
 
 _NOISE_CHUNK_VALUES = 1 << 22
-"""At most this many noise values (16 MiB) are drawn per chunk of compiled SimCIM steps."""
+"""At most this many noise values (16 MiB) are drawn at once for compiled SimCIM steps."""
 
 
 class Dynamics(ABC):
@@ -450,9 +450,12 @@ class SimCIM(Dynamics):
 
     def native_steps(self, machine: NativeMachine, schedule: np.ndarray, first_step: int, dt: float,
                      rng: np.random.Generator) -> None:
-        noise = rng.standard_normal((schedule.shape[1], machine.n, machine.width), dtype=np.float32)
-        machine.amplitude("simcim", schedule[0], first_step, (dt, self.coupling_strength, 0.0, 0.0, 0.0,
-                                                               self.momentum, self.noise), noise=noise)
+        parameters = (dt, self.coupling_strength, 0.0, 0.0, 0.0, self.momentum, self.noise)
+        per_call = max(1, _NOISE_CHUNK_VALUES // max(1, machine.n * machine.width))
+        for start in range(0, schedule.shape[1], per_call):       # bounded noise buffers
+            pump = schedule[0, start:start + per_call]
+            noise = rng.standard_normal((len(pump), machine.n, machine.width), dtype=np.float32)
+            machine.amplitude("simcim", pump, first_step + start, parameters, noise=noise)
 
     def trajectory(self, coupling: Matrix, x: np.ndarray, num_steps: int, dt: float,
                    rng: np.random.Generator) -> Trajectory:
@@ -490,10 +493,8 @@ class DSB(Dynamics):
         y \\mathrel{+}= \\Delta t\\, \\xi\\, J \\operatorname{sign}(x),
 
     with inelastic walls at ``|x| = 1`` (``x`` clipped, ``y = 0``) and ``a_t`` ramped linearly from 0 to 1.
-    The product ``J sign(x)`` also gives the energy of the read-out, so tracking is free.
-
-    Args:
-    ``J = -c S`` with Goto's ``c = c0 = 0.5 sqrt(n - 1) / ||S||_F`` (:meth:`coupling_scale`).
+    The product ``J sign(x)`` also gives the energy of the read-out, so tracking is free. ``J = -c S`` with
+    Goto's ``c = c0 = 0.5 sqrt(n - 1) / ||S||_F`` (:meth:`coupling_scale`).
 
     Args:
         dt: Euler step; default ``min(1, 1.1 / sqrt(1 + xi * r))`` with ``-r`` the most negative eigenvalue of
@@ -632,8 +633,8 @@ def spectral_range(coupling: npt.ArrayLike | sp.sparray | sp.spmatrix) -> tuple[
 
     Matrices of up to :data:`_DENSE_EIGEN_LIMIT` rows are solved densely. Larger ones take the extreme Ritz
     values of one Lanczos run of at most :data:`_LANCZOS_STEPS` steps with full reorthogonalisation and a fixed
-    start vector (reproducible), which stops once both ends have settled; both come from the same Krylov space. Ritz values lie inside
-    the spectrum; on G1, G11, G14, G43, bqp250-1 and Lipschitz QUBOs of 128-1040 spins they were within 0.7 %
+    start vector (reproducible), which stops once both ends have settled; both come from the same Krylov
+    space. Ritz values lie inside the spectrum; on G1, G11, G14, G43, bqp250-1 and Lipschitz QUBOs of 128-1040 spins they were within 0.7 %
     of the extremes (0.4 % but on G11's top), at a fifth of the cost of two ARPACK calls.
 
     Args:
@@ -884,11 +885,8 @@ def _run_native(dynamics: Dynamics, coupling: Matrix, spins: np.ndarray, x: np.n
     machine.set_auxiliary(dynamics.initial_auxiliary)
     machine.evaluate(step=0)
     schedule = dynamics.schedule(num_steps)
-    limit = num_steps
-    if isinstance(dynamics, SimCIM):
-        limit = max(1, _NOISE_CHUNK_VALUES // max(1, machine.n * machine.width))
     chunked = stop is not None or bar is not None
-    chunk = min(limit, 4) if chunked else limit
+    chunk = min(num_steps, 4) if chunked else num_steps
     done, stopped = 0, False
     while done < num_steps:
         size = min(chunk, num_steps - done)
@@ -902,8 +900,7 @@ def _run_native(dynamics: Dynamics, coupling: Matrix, spins: np.ndarray, x: np.n
             break
         if chunked:
             per_step = (time.perf_counter() - started) / size
-            chunk = int(min(limit, max(1, _CHUNK_SECONDS / max(per_step, 1e-9))))
-    machine.evaluate(step=done)
+            chunk = int(max(1, _CHUNK_SECONDS / max(per_step, 1e-9)))
     best, best_step = machine.best()
     return best, best_step, done, stopped
 
@@ -938,7 +935,5 @@ def resolve_backend(backend: str, dtype: npt.DTypeLike = np.float32) -> str:
     if backend == "native":
         if not single:
             raise ValueError(f"the native backend runs float32 only, got dtype {np.dtype(dtype)}")
-        if not native.available():
-            raise RuntimeError("the compiled CIM kernels are not built in this installation (no C compiler at "
-                               "install time); use backend='numpy'")
+        native.require()
     return backend

@@ -42,10 +42,14 @@ try:
 except ImportError:  # built without a C compiler: the numpy kernels of dynamics.py run instead
     _kernels = None
 
-__all__ = ["LANES", "available", "instruction_set", "NativeMachine"]
+__all__ = ["LANES", "FIELD_REFRESH", "available", "require", "instruction_set", "NativeMachine"]
 
 LANES = 8
 """Replicas are padded to a multiple of this many float32 lanes (one 256-bit vector)."""
+
+FIELD_REFRESH = 64
+"""The kernels recompute ``J signs`` in full at least every this many steps (in between they may add ``J``
+times the change of the flipped spins), so that float32 rounding cannot accumulate."""
 
 AMPLITUDE_KINDS = {"cac": 0, "cfc": 1, "simcim": 2}
 """Codes of the amplitude dynamics in the compiled kernel."""
@@ -60,6 +64,18 @@ def available() -> bool:
         True
     """
     return _kernels is not None
+
+
+def require() -> None:
+    """Raise RuntimeError, naming the way out, if the compiled kernels are not available.
+
+    Examples:
+        >>> from hiqlip_plugin.samplers import native
+        >>> native.require() if native.available() else None
+    """
+    if _kernels is None:
+        raise RuntimeError("the compiled CIM kernels are not built in this installation (no C compiler at "
+                           "install time); use backend='numpy'")
 
 
 def instruction_set() -> str | None:
@@ -81,6 +97,8 @@ class NativeMachine:
             signs ``s`` is ``-1/2 s^T J s``.
         signs: ``(n, B)`` initial signs in {-1, +1}.
         amplitudes: ``(n, B)`` initial amplitudes (their signs should be ``signs``).
+        refresh: Steps between full products ``J signs`` at the latest (1: every step, no updates from
+            flipped spins).
 
     Attributes:
         n: Number of spins.
@@ -91,6 +109,7 @@ class NativeMachine:
         aux: ``(n, width)`` auxiliary variables: momenta (dSB), error variables (CAC, CFC), velocities (SimCIM).
         signs: ``(n, width)`` signs of ``x`` as float32 +-1.
         field: ``(n, width)`` ``J signs``, kept up to date by the kernels after :meth:`evaluate`.
+        refresh: As given.
 
     Raises:
         RuntimeError: If the compiled kernels are not available (see :func:`available`).
@@ -106,10 +125,11 @@ class NativeMachine:
     """
 
     def __init__(self, coupling: sp.sparray | sp.spmatrix | np.ndarray, signs: np.ndarray,
-                 amplitudes: np.ndarray) -> None:
-        if _kernels is None:
-            raise RuntimeError("the compiled CIM kernels are not built in this installation (no C compiler at "
-                               "install time); use backend='numpy'")
+                 amplitudes: np.ndarray, refresh: int = FIELD_REFRESH) -> None:
+        require()
+        if isinstance(refresh, bool) or not isinstance(refresh, (int, np.integer)) or refresh < 1:
+            raise ValueError(f"refresh must be a positive integer, got {refresh!r}")
+        self.refresh = int(refresh)
         matrix = sp.csr_array(coupling, dtype=np.float32)
         matrix.sum_duplicates()
         n = matrix.shape[0]
@@ -160,7 +180,8 @@ class NativeMachine:
         is cheaper than a product, so :meth:`evaluate` must have run before the first call.
         """
         _kernels.dsb(*self._common(), self.x, self.aux, self.signs, self.field,
-                     np.ascontiguousarray(schedule, dtype=np.float64), self.width, first_step, dt, gain, heat)
+                     np.ascontiguousarray(schedule, dtype=np.float64), self.width, first_step, self.refresh, dt, gain,
+                     heat)
 
     def amplitude(self, kind: str, pump: np.ndarray, first_step: int, parameters: Sequence[float], *,
                   target: np.ndarray | None = None, noise: np.ndarray | None = None) -> None:
@@ -170,7 +191,8 @@ class NativeMachine:
             kind: ``"cac"``, ``"cfc"`` or ``"simcim"``.
             pump: Pump per step.
             first_step: Number of the first step; the signs left by step ``first_step + j`` are recorded as
-                that step. :attr:`field` must hold ``J signs`` (:meth:`evaluate`); the kernel keeps it so.
+                that step. :attr:`field` must hold ``J signs`` (:meth:`evaluate`); the kernel keeps it so, as
+                :meth:`dsb` does.
             parameters: ``(dt, gain, beta, alpha, error_cap, momentum, noise)``; unused ones are ignored.
             target: Target squared amplitude per step (CAC only).
             noise: ``(len(pump), n, width)`` float32 standard normals (SimCIM only).
@@ -179,7 +201,7 @@ class NativeMachine:
         _kernels.amplitude(*self._common(), AMPLITUDE_KINDS[kind], self.x, self.aux, self.signs, self.field,
                            np.ascontiguousarray(pump, dtype=np.float64),
                            empty64 if target is None else np.ascontiguousarray(target, dtype=np.float64),
-                           empty32 if noise is None else noise, self.width, first_step,
+                           empty32 if noise is None else noise, self.width, first_step, self.refresh,
                            tuple(float(value) for value in parameters))
 
     def best(self) -> tuple[np.ndarray, np.ndarray]:
