@@ -50,16 +50,18 @@ DEFAULT_ALGORITHM = "dsb"
 DEFAULT_NUM_READS = 8
 """Replicas run when neither ``num_reads`` nor ``initial_states`` is given. Replicas are the CIM's parallelism
 (they share every pass over the couplings), but the compiled kernels hold 8 of them in one vector register, so
-beyond 8 a step costs nearly proportionally more, and a smaller batch reaches its first good state sooner: the
-median time to the best-known cut at 8 replicas was 0.103 / 0.095 / 0.016 s on G1 / G43 / bqp250-1 against
-0.133 / 0.141 / 0.017 s at 16 (``docs/benchmarks/gset.md``)."""
+beyond 8 a step costs about proportionally more (16: 1.85-2.1x, ``benchmarks/cim_tuning.py``), and a smaller
+batch reaches its first good state sooner: the median time to the best-known cut at 8 replicas was
+0.104 / 0.081 / 0.008 s on G1 / G43 / bqp250-1 against 0.184 / 0.164 / 0.014 s at 16 in the same run of
+``benchmarks/gset.py`` (``docs/benchmarks/gset.md``)."""
 
 DEFAULT_STEPS_PER_VARIABLE = 4
 """Without ``num_steps``, a run takes this many Euler steps per variable, within :data:`DEFAULT_STEP_RANGE`.
 
 Longer pump ramps make each replica likelier to reach the optimum, and larger problems need longer ones: at 8
-replicas the median time to the best-known cut was shortest near 800-1000 steps on the 251-spin bqp250
-instances and near 3000 on the 800-spin G1 and 1000-spin G43 (``docs/benchmarks/gset.md``)."""
+replicas the median time to the best-known cut was shortest near 800 steps on the 251-spin bqp250 instances and
+near 3000 on the 800-spin G1 and the 1000-spin G43; the rule's 1004, 3200 and 4000 steps were within 1.3x of
+those times (``benchmarks/cim_tuning.py``, ``docs/benchmarks/cim_tuning.md``)."""
 
 DEFAULT_STEP_RANGE = (1000, 10_000)
 """Fewest and most Euler steps of the default :func:`default_num_steps`."""
@@ -68,8 +70,7 @@ SPARSE_DENSITY = 0.25
 """With the numpy kernels, couplings are stored sparse when at most this fraction of the pairs interact (CSR,
 multiplied as CSC by :func:`~hiqlip_plugin.samplers.dynamics.simulate`): with one BLAS thread a sparse product
 over 64 replicas measured faster than a dense one up to about 20 % density (and on G1, 6 %, 1.5-3.4x faster at
-8-128 replicas). The compiled kernels always take CSR (on a dense 1000-spin SK instance they matched one-thread
-BLAS at 8-32 replicas)."""
+8-128 replicas). The compiled kernels always take CSR."""
 
 _SEED_LIMIT = 2**32
 
@@ -226,7 +227,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
 
         Random starts without given states are drawn here (from a stream derived from ``seed``, apart from the
         one of the amplitudes): :meth:`dimod.Initialized.parse_initial_states` would also compute their
-        energies, which cost as much as 2.5 ms for 64 reads of G1. Everything else goes through it.
+        energies (2.6 ms for 64 reads of G1, ``benchmarks/cim_tuning.py``). Everything else goes through it.
         """
         if initial_states is None and generator == "random":
             reads = check_integer(num_reads, "num_reads", 1)

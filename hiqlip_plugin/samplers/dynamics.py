@@ -499,12 +499,12 @@ class DSB(Dynamics):
     Args:
         dt: Euler step; default ``min(1, 1.1 / sqrt(1 + xi * r))`` with ``-r`` the most negative eigenvalue of
             ``J`` (the symplectic guard ``dt sqrt(1 + xi r) < 2`` with a margin: G1 needs ``dt <= 0.75``).
-        coupling_strength: ``xi`` in units of ``c0``; default 1.25. Measured (2000 steps, 512 replicas,
-            ``docs/benchmarks/gset.md``): the share of replicas reaching the best-known cut was, for
-            ``xi`` = 1 / 1.25 / 1.5, 3.1 / 6.2 / 8.6 % on G1, 3.9 / 8.2 / 3.1 % on G43, 2.3 / 1.0 / 0 % on G11
-            and 31-32 % on bqp250-1 for all three (19-21 % on bqp250-5). On G-set graphs ``c0`` is within
-            5 % of ``1 / |lambda_min(S)|``; on bqp250, whose field spin dominates the spectrum, it is 4.7
-            times that: with the spectral scale only 6 % of bqp250-1 replicas reached the optimum.
+        coupling_strength: ``xi`` in units of ``c0``; default 1.25. Measured (``benchmarks/cim_tuning.py``,
+            2000 steps, 512 replicas): the share of replicas reaching the best-known cut was, for
+            ``xi`` = 1 / 1.25 / 1.5, 3.1 / 5.1 / 8.4 % on G1, 5.9 / 8.0 / 4.5 % on G43, 2.5 / 0.4 / 0.2 % on
+            G11, 32 / 30 / 31 % on bqp250-1 and 17 / 21 / 21 % on bqp250-5. On G-set graphs ``c0`` is
+            0.86-1.00 times ``1 / |lambda_min(S)|``; on bqp250, whose field spin dominates the spectrum, it is
+            4.7 times that, and with the spectral scale only 4.7-5.1 % of the replicas reached the optimum.
         heat: Heating coefficient of the heated variant (``y += dt * heat * y_previous``); 0 disables it.
 
     Examples:
@@ -634,8 +634,9 @@ def spectral_range(coupling: npt.ArrayLike | sp.sparray | sp.spmatrix) -> tuple[
     Matrices of up to :data:`_DENSE_EIGEN_LIMIT` rows are solved densely. Larger ones take the extreme Ritz
     values of one Lanczos run of at most :data:`_LANCZOS_STEPS` steps with full reorthogonalisation and a fixed
     start vector (reproducible), which stops once both ends have settled; both come from the same Krylov
-    space. Ritz values lie inside the spectrum; on G1, G11, G14, G43, bqp250-1 and Lipschitz QUBOs of 128-1040 spins they were within 0.7 %
-    of the extremes (0.4 % but on G11's top), at a fifth of the cost of two ARPACK calls.
+    space. Ritz values lie inside the spectrum; on G1, G11, G14, G43, bqp250-1 and Lipschitz QUBOs of 848 and
+    1040 spins they were within 0.4 % of the extremes (0.7 % at G11's top), in 0.5-9 ms against 3-109 ms for
+    a dense ``eigvalsh`` (``benchmarks/cim_tuning.py``).
 
     Args:
         coupling: Symmetric ``n x n`` matrix (dense or sparse), ``n >= 1``.
