@@ -271,8 +271,8 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
         Args:
             bqm: Any dimod BQM (SPIN or BINARY; any hashable labels).
             num_reads: Number of replicas, each giving one read. Default: ``len(initial_states)`` if given,
-                else :data:`DEFAULT_NUM_READS` (8; dimod samplers default to 1, but replicas share every
-                matrix product, so a CIM is run with many).
+                else :data:`DEFAULT_NUM_READS` (8; dimod samplers default to 1, but replicas share each pass
+                over the couplings, so a CIM is run with several).
             num_steps: Euler steps (default :func:`default_num_steps`: 4 per variable, at least 1000 and at
                 most 10,000); the pump schedules are stretched
                 over them. 0 returns the initial states.
