@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     commands.add_parser("hardware", help="report which hardware back ends are configured (no network calls)")
+    from hiqlip_plugin.studies.cli import add_parser as add_study_parser
+
+    add_study_parser(commands)
     return parser
 
 
@@ -112,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "estimate":
         return _run_estimate(args)
+    if args.command == "study":
+        from hiqlip_plugin.studies.cli import main as study_main
+
+        return study_main(args)
     return _run_hardware()
 
 

@@ -1,0 +1,219 @@
+"""Plots of a study's summary (matplotlib, extra ``plot``): PNG and SVG files in the results folder.
+
+- ``quality_vs_time``: per problem, the expected best objective of ``k`` restarts against the total time
+  ``k t_run``, per sampler, with bootstrap bands (and the reference and certified bound as lines);
+- ``tts99``: TTS99 bars with their bootstrap intervals (log scale; a sampler that never reached the target
+  is marked "not reached");
+- ``success_probability``: success probability bars with Wilson intervals;
+- ``lipschitz_bracket`` (Lipschitz problems only): each sampler's best certified witness against the
+  certified upper bound and, when known, the exact FGL.
+
+Figures are built with :class:`matplotlib.figure.Figure` (no pyplot state, no display needed).
+
+Examples:
+    >>> import tempfile
+    >>> from hiqlip_plugin.studies import run_study, study_from_dict
+    >>> from hiqlip_plugin.studies.plots import plot_study
+    >>> study = study_from_dict({"study": {"name": "p", "seeds": [0, 1]},
+    ...                          "problems": [{"kind": "lipschitz", "dims": [4, 6, 1]}],
+    ...                          "samplers": [{"name": "exact"}]})
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = run_study(study, folder)
+    >>> sorted(path.name for path in plot_study(folder, formats=("png",)))
+    ['lipschitz_bracket.png', 'quality_vs_time.png', 'success_probability.png', 'tts99.png']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hiqlip_plugin.studies.summary import load_summary
+
+__all__ = ["plot_study", "quality_figure", "tts_figure", "success_figure", "bracket_figure"]
+
+
+def _figure_class() -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("study plots need matplotlib: pip install 'hiqlip-plugin[plot]'") from None
+    return Figure
+
+
+def _by_problem(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for cell in cells:
+        groups.setdefault(cell["problem"], []).append(cell)
+    return groups
+
+
+def _label(cell: Mapping[str, Any], budgets: int) -> str:
+    return cell["sampler"] if budgets <= 1 else f"{cell['sampler']} @ {cell['budget']:g} s"
+
+
+def _axes(problems: Sequence[str], height: float = 3.4) -> tuple[Any, list[Any]]:
+    figure = _figure_class()(figsize=(4.6 * len(problems), height), layout="constrained")
+    axes = figure.subplots(1, len(problems), squeeze=False)[0]
+    for ax, name in zip(axes, problems, strict=True):
+        ax.set_title(name, fontsize=9)
+    return figure, list(axes)
+
+
+def _budgets(cells: Sequence[Mapping[str, Any]]) -> int:
+    return len({cell["budget"] for cell in cells})
+
+
+def quality_figure(summary: Mapping[str, Any], metadata: Mapping[str, Any]) -> Any:
+    """Expected best objective of ``k`` restarts versus total time, per problem and sampler.
+
+    Examples:
+        >>> from hiqlip_plugin.studies.plots import quality_figure
+        >>> cell = {"problem": "p", "sampler": "sa", "budget": 1.0, "curves": {"quality": {
+        ...     "time": [1.0, 2.0], "mean": [1.0, 1.5], "low": [1.0, 1.0], "high": [1.0, 2.0]}}}
+        >>> meta = {"problems": {"p": {"reference": 2.0, "upper_bound": None, "sense": "max"}}}
+        >>> len(quality_figure({"cells": [cell]}, meta).axes)
+        1
+    """
+    groups = _by_problem(summary["cells"])
+    figure, axes = _axes(list(groups))
+    budgets = _budgets(summary["cells"])
+    for ax, (name, cells) in zip(axes, groups.items(), strict=True):
+        for cell in cells:
+            quality = cell["curves"]["quality"]
+            if not quality["mean"]:
+                continue
+            line, = ax.plot(quality["time"], quality["mean"], marker="o", markersize=3, label=_label(cell, budgets))
+            ax.fill_between(quality["time"], quality["low"], quality["high"], color=line.get_color(), alpha=0.15)
+        info = metadata["problems"][name]
+        if info["reference"] is not None:
+            ax.axhline(info["reference"], color="black", linestyle="--", linewidth=1, label="reference")
+        if info["upper_bound"] is not None:
+            ax.axhline(info["upper_bound"], color="firebrick", linestyle=":", linewidth=1,
+                       label="certified upper bound")
+        ax.set_xscale("log")
+        ax.set_xlabel("total time of k restarts (s)")
+        ax.set_ylabel(f"expected best objective ({info['sense']})")
+        ax.legend(fontsize=7)
+    return figure
+
+
+def _bars(summary: Mapping[str, Any], value: str, low: str, high: str, ylabel: str, log: bool) -> Any:
+    groups = _by_problem(summary["cells"])
+    figure, axes = _axes(list(groups))
+    budgets = _budgets(summary["cells"])
+    for ax, cells in zip(axes, groups.values(), strict=True):
+        labels = [_label(cell, budgets) for cell in cells]
+        finite = [c[value] for c in cells if math.isfinite(c[value])] or [1.0]
+        ceiling = max(max(c[high] for c in cells if math.isfinite(c[high])) if any(
+            math.isfinite(c[high]) for c in cells) else 1.0, max(finite))
+        heights, lower, upper = [], [], []
+        for cell in cells:
+            if math.isfinite(cell[value]):
+                heights.append(cell[value])
+                lower.append(cell[value] - cell[low])
+                upper.append((cell[high] if math.isfinite(cell[high]) else ceiling * 3) - cell[value])
+            else:
+                heights.append(0.0)
+                lower.append(0.0)
+                upper.append(0.0)
+        positions = range(len(cells))
+        ax.bar(positions, heights, yerr=[lower, upper], capsize=3, color="steelblue")
+        for position, cell in zip(positions, cells, strict=True):
+            if not math.isfinite(cell[value]):
+                ax.text(position, min(finite), "not\nreached", ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(list(positions), labels, rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel(ylabel)
+        if log:
+            ax.set_yscale("log")
+    return figure
+
+
+def tts_figure(summary: Mapping[str, Any]) -> Any:
+    """TTS99 bars with bootstrap intervals (an infinite upper end is drawn to the top of the axes).
+
+    Examples:
+        >>> from hiqlip_plugin.studies.plots import tts_figure
+        >>> cell = {"problem": "p", "sampler": "sa", "budget": 1.0, "tts99": 2.0, "tts99_low": 1.0,
+        ...         "tts99_high": float("inf")}
+        >>> len(tts_figure({"cells": [cell]}).axes)
+        1
+    """
+    return _bars(summary, "tts99", "tts99_low", "tts99_high", "TTS99 (s), 95% bootstrap interval", log=True)
+
+
+def success_figure(summary: Mapping[str, Any]) -> Any:
+    """Success probability bars with Wilson intervals.
+
+    Examples:
+        >>> from hiqlip_plugin.studies.plots import success_figure
+        >>> cell = {"problem": "p", "sampler": "sa", "budget": 1.0, "success_probability": 0.5,
+        ...         "success_low": 0.2, "success_high": 0.8}
+        >>> len(success_figure({"cells": [cell]}).axes)
+        1
+    """
+    figure = _bars(summary, "success_probability", "success_low", "success_high",
+                   "success probability, 95% Wilson interval", log=False)
+    for ax in figure.axes:
+        ax.set_ylim(0.0, 1.05)
+    return figure
+
+
+def bracket_figure(summary: Mapping[str, Any], metadata: Mapping[str, Any]) -> Any | None:
+    """Best certified witness per sampler against the certified upper bound, per Lipschitz problem.
+
+    Returns ``None`` when the study has no Lipschitz problem.
+
+    Examples:
+        >>> from hiqlip_plugin.studies.plots import bracket_figure
+        >>> cell = {"problem": "p", "sampler": "sa", "budget": 1.0, "best_certified": 1.8}
+        >>> meta = {"problems": {"p": {"kind": "lipschitz", "reference": 2.0, "upper_bound": 2.5,
+        ...                            "proven": True}}}
+        >>> len(bracket_figure({"cells": [cell]}, meta).axes)
+        1
+    """
+    groups = {name: cells for name, cells in _by_problem(summary["cells"]).items()
+              if metadata["problems"][name]["kind"] == "lipschitz"}
+    if not groups:
+        return None
+    figure, axes = _axes(list(groups))
+    budgets = _budgets(summary["cells"])
+    for ax, (name, cells) in zip(axes, groups.items(), strict=True):
+        info = metadata["problems"][name]
+        positions = list(range(len(cells)))
+        witnesses = [c["best_certified"] if c["best_certified"] is not None else math.nan for c in cells]
+        ax.scatter(positions, witnesses, color="seagreen", zorder=3, label="best certified witness (lower bound)")
+        ax.axhline(info["upper_bound"], color="firebrick", linestyle=":", label="certified upper bound")
+        if info["proven"]:
+            ax.axhline(info["reference"], color="black", linestyle="--", linewidth=1, label="exact FGL")
+        ax.set_xticks(positions, [_label(c, budgets) for c in cells], rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel("FGL bracket")
+        ax.legend(fontsize=7)
+    return figure
+
+
+def plot_study(folder: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write every plot of the study in ``folder`` in each of ``formats``; return the files written.
+
+    Raises:
+        ImportError: Without matplotlib (``pip install 'hiqlip-plugin[plot]'``).
+        FileNotFoundError: If the study has not finished (no ``summary.json``).
+    """
+    summary, metadata = load_summary(folder)
+    figures = {
+        "quality_vs_time": quality_figure(summary, metadata),
+        "tts99": tts_figure(summary),
+        "success_probability": success_figure(summary),
+        "lipschitz_bracket": bracket_figure(summary, metadata),
+    }
+    written = []
+    for name, figure in figures.items():
+        if figure is None:
+            continue
+        for suffix in formats:
+            path = Path(folder) / f"{name}.{suffix}"
+            figure.savefig(path, dpi=110)
+            written.append(path)
+    return written
