@@ -30,6 +30,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Hashable, Mapping
@@ -122,6 +123,24 @@ class Problem:
     upper_bound: float | None
     bound_source: str
     qubo: LipschitzQUBO | None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the BQM as arrays in its variable order (a pickled dimod BQM may reorder its variables,
+        which would change the samplers' trajectories and the last bits of energies on a Dask worker)."""
+        state = dict(self.__dict__)
+        variables = list(self.bqm.variables)
+        state["bqm"] = (self.bqm.vartype.name, variables, self.bqm.to_numpy_vectors(variable_order=variables))
+        state["qubo"] = None if self.qubo is None else dataclasses.replace(self.qubo, bqm=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vartype, variables, (linear, quadratic, offset) = state["bqm"]
+        bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(linear, quadratic, offset, vartype,
+                                                            variable_order=variables)
+        state = {**state, "bqm": bqm,
+                 "qubo": None if state["qubo"] is None else dataclasses.replace(state["qubo"], bqm=bqm)}
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
 
     def objective(self, energies: Any) -> np.ndarray:
         """The objective of each energy: FGL value, cut weight or the energy itself (float64 array).
@@ -244,7 +263,7 @@ def _file_problem(entry: Mapping[str, Any], base: Path) -> Problem:
         return Problem(name, kind, bqm, "min", reference, source, proven, None, "", None)
     bqm = maxcut_bqm(path)
     if reference is None and path.stem in BEST_KNOWN:
-        reference, source = BEST_KNOWN[path.stem]
+        reference, source = float(BEST_KNOWN[path.stem][0]), BEST_KNOWN[path.stem][1]
     return Problem(name, kind, bqm, "max", reference, source, False, None, "", None)
 
 
