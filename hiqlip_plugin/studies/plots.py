@@ -1,7 +1,7 @@
 """Plots of a study's summary (matplotlib, extra ``plot``): PNG and SVG files in the results folder.
 
 - ``quality_vs_time``: per problem, the expected best objective of ``k`` restarts against the total time
-  ``k t_run``, per sampler, with bootstrap bands (and the reference and certified bound as lines);
+  ``k t_run``, per sampler, with bootstrap bands (and the reference as a line);
 - ``tts99``: TTS99 bars with their bootstrap intervals (log scale; a sampler that never reached the target
   is marked "not reached");
 - ``success_probability``: success probability bars with Wilson intervals;
@@ -54,12 +54,17 @@ def _label(cell: Mapping[str, Any], budgets: int) -> str:
     return cell["sampler"] if budgets <= 1 else f"{cell['sampler']} @ {cell['budget']:g} s"
 
 
-def _axes(problems: Sequence[str], height: float = 3.4) -> tuple[Any, list[Any]]:
-    figure = _figure_class()(figsize=(4.6 * len(problems), height), layout="constrained")
-    axes = figure.subplots(1, len(problems), squeeze=False)[0]
-    for ax, name in zip(axes, problems, strict=True):
+def _axes(problems: Sequence[str]) -> tuple[Any, list[Any]]:
+    """A figure with one panel per problem, two panels per row."""
+    columns = min(2, len(problems))
+    rows = math.ceil(len(problems) / columns)
+    figure = _figure_class()(figsize=(5.4 * columns, 3.7 * rows), layout="constrained")
+    axes = list(figure.subplots(rows, columns, squeeze=False).flat)
+    for ax in axes[len(problems):]:
+        figure.delaxes(ax)
+    for ax, name in zip(axes, problems, strict=False):
         ax.set_title(name, fontsize=9)
-    return figure, list(axes)
+    return figure, axes[:len(problems)]
 
 
 def _budgets(cells: Sequence[Mapping[str, Any]]) -> int:
@@ -90,9 +95,6 @@ def quality_figure(summary: Mapping[str, Any], metadata: Mapping[str, Any]) -> A
         info = metadata["problems"][name]
         if info["reference"] is not None:
             ax.axhline(info["reference"], color="black", linestyle="--", linewidth=1, label="reference")
-        if info["upper_bound"] is not None:
-            ax.axhline(info["upper_bound"], color="firebrick", linestyle=":", linewidth=1,
-                       label="certified upper bound")
         ax.set_xscale("log")
         ax.set_xlabel("total time of k restarts (s)")
         ax.set_ylabel(f"expected best objective ({info['sense']})")
@@ -101,32 +103,28 @@ def quality_figure(summary: Mapping[str, Any], metadata: Mapping[str, Any]) -> A
 
 
 def _bars(summary: Mapping[str, Any], value: str, low: str, high: str, ylabel: str, log: bool) -> Any:
+    """One bar per sampler with its interval; an infinite value is written "not reached", an infinite upper
+    end of an interval is drawn up to three times the panel's largest finite value."""
     groups = _by_problem(summary["cells"])
     figure, axes = _axes(list(groups))
     budgets = _budgets(summary["cells"])
     for ax, cells in zip(axes, groups.values(), strict=True):
-        labels = [_label(cell, budgets) for cell in cells]
-        finite = [c[value] for c in cells if math.isfinite(c[value])] or [1.0]
-        ceiling = max(max(c[high] for c in cells if math.isfinite(c[high])) if any(
-            math.isfinite(c[high]) for c in cells) else 1.0, max(finite))
-        heights, lower, upper = [], [], []
-        for cell in cells:
-            if math.isfinite(cell[value]):
-                heights.append(cell[value])
-                lower.append(cell[value] - cell[low])
-                upper.append((cell[high] if math.isfinite(cell[high]) else ceiling * 3) - cell[value])
-            else:
-                heights.append(0.0)
-                lower.append(0.0)
-                upper.append(0.0)
-        positions = range(len(cells))
-        ax.bar(positions, heights, yerr=[lower, upper], capsize=3, color="steelblue")
-        for position, cell in zip(positions, cells, strict=True):
-            if not math.isfinite(cell[value]):
-                ax.text(position, min(finite), "not\nreached", ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(list(positions), labels, rotation=30, ha="right", fontsize=7)
+        ceiling = 3 * max([c[key] for c in cells for key in (value, high) if math.isfinite(c[key])], default=1.0)
+        shown = [i for i, c in enumerate(cells) if math.isfinite(c[value])]
+        heights = [cells[i][value] for i in shown]
+        lower = [cells[i][value] - cells[i][low] for i in shown]
+        upper = [min(cells[i][high], ceiling) - cells[i][value] for i in shown]
+        if shown:
+            ax.bar(shown, heights, yerr=[lower, upper], capsize=3, color="steelblue")
+        for position, cell in enumerate(cells):
+            if position not in shown:
+                ax.text(position, 0.03, "not\nreached", ha="center", va="bottom", fontsize=7,
+                        transform=ax.get_xaxis_transform())
+        ax.set_xticks(range(len(cells)), [_label(cell, budgets) for cell in cells], rotation=30, ha="right",
+                      fontsize=7)
+        ax.set_xlim(-0.6, len(cells) - 0.4)
         ax.set_ylabel(ylabel)
-        if log:
+        if log and any(h > 0 for h in heights):
             ax.set_yscale("log")
     return figure
 

@@ -161,7 +161,8 @@ def summarise(rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, Any]) ->
             ``problems`` (``name -> Problem.describe()``).
 
     Returns:
-        ``{"cells": [...], "virtual_best": {problem: {"sampler", "tts99"}}}``; each cell has the
+        ``{"cells": [...], "virtual_best": {problem: {"sampler", "budget", "tts99"}}}`` (the cell of least
+        finite TTS99; problems no sampler solved are absent); each cell has the
         :data:`SUMMARY_COLUMNS` plus ``curves`` (time to target and quality versus time). The cell's
         bootstrap seed is ``(bootstrap_seed, cell index)``, so the intervals are reproducible.
     """
@@ -178,7 +179,7 @@ def summarise(rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, Any]) ->
     virtual_best: dict[str, dict[str, Any]] = {}
     for cell in cells:
         current = virtual_best.get(cell["problem"])
-        if current is None or cell["tts99"] < current["tts99"]:
+        if math.isfinite(cell["tts99"]) and (current is None or cell["tts99"] < current["tts99"]):
             virtual_best[cell["problem"]] = {"sampler": cell["sampler"], "budget": cell["budget"],
                                              "tts99": cell["tts99"]}
     return {"cells": cells, "virtual_best": virtual_best}
