@@ -6,29 +6,23 @@ hands it the study's ``time_limit``. Parameters are checked against the sampler'
 (dimod's convention) when the study is validated, so a misspelt keyword is an error before any run, not a
 silently ignored warning.
 
-========================  ===========================================  ============================================
-name                      sampler                                      time budget
-========================  ===========================================  ============================================
-``cim``                   :class:`~hiqlip_plugin.samplers.cim.CIMSampler`  ``time_limit`` (checked between steps)
-                          (``algorithm = "dsb" | "cac" | "cfc" |
-                          "simcim"`` and its keywords)
-``sa``                    ``dwave.samplers.SimulatedAnnealingSampler``  ``interrupt_function`` (between reads)
-``neal``                  ``neal.SimulatedAnnealingSampler``             ``interrupt_function`` (between reads)
-``tabu``                  ``dwave.samplers.TabuSampler``                 ``timeout`` = budget / ``num_reads`` per read
-``exact``                 :class:`dimod.ExactSolver` (deterministic,     none (enumerates ``2**n`` states)
-                          at most 20 variables)
-``qaoa``                  :class:`~hiqlip_plugin.qiskit.sampler.QiskitSampler`  none
-                          around QAOA on a statevector simulator
-                          (``reps``, ``maxiter``, ``max_num_variables``)
-``hierarchical``          :class:`~hiqlip_plugin.composites.hierarchical.HierarchicalComposite`  ``time_limit``
-                          (``child``, ``child_params``,
-                          ``max_subproblem_size``, composite keywords)
-``dwave``, ``ibm``        :func:`~hiqlip_plugin.hardware.dwave_sampler`,  ``time_limit`` when accepted
-                          :func:`~hiqlip_plugin.hardware.ibm_sampler`
-                          (skipped with a note without credentials)
-``package.module:Class``  any importable dimod sampler (``init`` holds  ``time_limit`` when accepted
-                          the constructor's keyword arguments)
-========================  ===========================================  ============================================
+Registered names, with how each spends the budget:
+
+- ``cim``: :class:`~hiqlip_plugin.samplers.cim.CIMSampler` (``algorithm = "dsb" | "cac" | "cfc" | "simcim"``
+  and its keywords); ``time_limit``, checked between steps.
+- ``sa``: ``dwave.samplers.SimulatedAnnealingSampler``; ``neal``: ``neal.SimulatedAnnealingSampler``; an
+  ``interrupt_function`` at the deadline, checked between reads.
+- ``tabu``: ``dwave.samplers.TabuSampler``; ``timeout`` = budget / ``num_reads`` per read.
+- ``exact``: :class:`dimod.ExactSolver` (deterministic, at most 20 variables); no budget.
+- ``qaoa``: :class:`~hiqlip_plugin.qiskit.sampler.QiskitSampler` around QAOA on Qiskit's statevector sampler
+  (``reps`` = 1, ``maxiter`` = 100 COBYLA iterations, ``max_num_variables`` = 12); no budget.
+- ``hierarchical``: :class:`~hiqlip_plugin.composites.hierarchical.HierarchicalComposite` (``child``: any
+  name here but ``hierarchical``, ``child_params``, ``max_subproblem_size``, the composite's constructor and
+  ``sample`` keywords); ``time_limit``.
+- ``dwave``, ``ibm``: :func:`~hiqlip_plugin.hardware.dwave_sampler`, :func:`~hiqlip_plugin.hardware.ibm_sampler`
+  (skipped with a note without credentials, :func:`hardware_note`); ``time_limit`` when the sampler accepts it.
+- ``package.module:Class``: any importable dimod sampler (``init`` holds the constructor's keyword arguments);
+  ``time_limit`` when the sampler accepts it.
 
 Examples:
     >>> import dimod
