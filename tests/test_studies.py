@@ -242,6 +242,20 @@ def test_custom_samplers_and_time_budgets(tmp_path):
     assert built.budget == "tabu"
 
 
+def test_qaoa_inside_the_hierarchical_composite_respects_its_capacity(tmp_path):
+    pytest.importorskip("qiskit_optimization")
+    study = study_from_dict(_spec(
+        problems=[{"kind": "lipschitz", "dims": [3, 3, 1], "seed": 2}],
+        samplers=[{"name": "hierarchical", "label": "h-qaoa",
+                   "params": {"child": "qaoa", "child_params": {"maxiter": 10, "max_num_variables": 4}}}]))
+    [cell] = run_study(study, tmp_path)["cells"]
+    [row] = read_csv(tmp_path / "runs.csv")
+    assert row["capacity"] == "4" and int(row["child_calls"]) >= 1 and cell["feasible_runs"] == 1
+    assert float(row["certified"]) <= cell["optimality_bound"] + 1e-9
+    with pytest.raises(StudySpecError, match="takes at most 4 variables"):
+        prepare(study_from_dict(_spec(samplers=[{"name": "qaoa", "params": {"max_num_variables": 4}}])))
+
+
 # ---------------------------------------------------------------- metrics
 def test_wilson_interval_known_values():
     assert [round(v, 4) for v in wilson_interval(5, 10)] == [0.2366, 0.7634]
@@ -288,7 +302,8 @@ def test_cli_run_plot_report_on_the_example_spec(tmp_path, capsys):
     assert len(read_csv(out / "runs.csv")) == 9 and (out / "summary.csv").is_file()
     capsys.readouterr()
     assert cli_main(["study", "plot", str(out)]) == 0
-    assert (out / "tts99.png").stat().st_size > 0 and (out / "lipschitz_bracket.svg").is_file()
+    for name in ("quality_vs_time", "time_to_target", "tts99", "success_probability", "lipschitz_bracket"):
+        assert (out / f"{name}.png").stat().st_size > 0 and (out / f"{name}.svg").is_file()
     assert cli_main(["study", "report", str(out)]) == 0
     report = capsys.readouterr().out
     assert "p [95% CI]" in report and "TTS99 s [95% CI]" in report

@@ -2,6 +2,8 @@
 
 - ``quality_vs_time``: per problem, the expected best objective of ``k`` restarts against the total time
   ``k t_run``, per sampler, with bootstrap bands (and the reference as a line);
+- ``time_to_target``: per problem, the probability of having reached the target within ``k`` restarts,
+  ``1 - (1 - p)^k``, against their total time, per sampler, with bootstrap bands;
 - ``tts99``: TTS99 bars with their bootstrap intervals (log scale; a sampler that never reached the target
   is marked "not reached");
 - ``success_probability``: success probability bars with Wilson intervals;
@@ -20,7 +22,7 @@ Examples:
     >>> folder = tempfile.mkdtemp()
     >>> _ = run_study(study, folder)
     >>> sorted(path.name for path in plot_study(folder, formats=("png",)))
-    ['lipschitz_bracket.png', 'quality_vs_time.png', 'success_probability.png', 'tts99.png']
+    ['lipschitz_bracket.png', 'quality_vs_time.png', 'success_probability.png', 'time_to_target.png', 'tts99.png']
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from typing import Any
 
 from hiqlip_plugin.studies.summary import load_summary
 
-__all__ = ["plot_study", "quality_figure", "tts_figure", "success_figure", "bracket_figure"]
+__all__ = ["plot_study", "quality_figure", "time_to_target_figure", "tts_figure", "success_figure",
+           "bracket_figure"]
 
 
 def _figure_class() -> Any:
@@ -98,6 +101,34 @@ def quality_figure(summary: Mapping[str, Any], metadata: Mapping[str, Any]) -> A
         ax.set_xscale("log")
         ax.set_xlabel("total time of k restarts (s)")
         ax.set_ylabel(f"expected best objective ({info['sense']})")
+        ax.legend(fontsize=7)
+    return figure
+
+
+def time_to_target_figure(summary: Mapping[str, Any]) -> Any:
+    """Probability of reaching the target within total time ``k t_run`` (``k`` restarts), with bands.
+
+    Examples:
+        >>> from hiqlip_plugin.studies.plots import time_to_target_figure
+        >>> cell = {"problem": "p", "sampler": "sa", "budget": 1.0, "curves": {"time_to_target": {
+        ...     "time": [1.0, 2.0], "probability": [0.5, 0.75], "low": [0.2, 0.4], "high": [0.8, 0.9]}}}
+        >>> len(time_to_target_figure({"cells": [cell]}).axes)
+        1
+    """
+    groups = _by_problem(summary["cells"])
+    figure, axes = _axes(list(groups))
+    budgets = _budgets(summary["cells"])
+    for ax, cells in zip(axes, groups.values(), strict=True):
+        for cell in cells:
+            curve = cell["curves"]["time_to_target"]
+            line, = ax.plot(curve["time"], curve["probability"], marker="o", markersize=3,
+                            label=_label(cell, budgets))
+            ax.fill_between(curve["time"], curve["low"], curve["high"], color=line.get_color(), alpha=0.15)
+        ax.axhline(0.99, color="black", linestyle=":", linewidth=1, label="0.99")
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("total time of k restarts (s)")
+        ax.set_ylabel("P(target reached)")
         ax.legend(fontsize=7)
     return figure
 
@@ -202,6 +233,7 @@ def plot_study(folder: str | Path, formats: Sequence[str] = ("png", "svg")) -> l
     summary, metadata = load_summary(folder)
     figures = {
         "quality_vs_time": quality_figure(summary, metadata),
+        "time_to_target": time_to_target_figure(summary),
         "tts99": tts_figure(summary),
         "success_probability": success_figure(summary),
         "lipschitz_bracket": bracket_figure(summary, metadata),
