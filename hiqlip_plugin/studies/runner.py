@@ -26,10 +26,12 @@ Examples:
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,14 +79,15 @@ def execute_run(problem: Problem, spec: SamplerSpec, seed: int, budget: float | 
     cpu, start = time.thread_time(), time.perf_counter()
     sampleset = built.sample(problem.bqm, seed, budget)
     wall, cpu = time.perf_counter() - start, time.thread_time() - cpu
-    timing = sampleset.info.get("timing", {}) if hasattr(sampleset, "info") else {}
+    info = getattr(sampleset, "info", {})
+    timing = info.get("timing", {})
     row: dict[str, Any] = {
         "problem": problem.name, "sampler": spec.label, "seed": int(seed), "budget": budget, "kind": problem.kind,
         "sampler_name": spec.name, "params": dict(spec.params), "num_variables": problem.bqm.num_variables,
         "energy": None, "objective": None, "certified": None, "reference": problem.reference,
         "feasible": False, "num_samples": 0, "wall_time": wall, "sampler_time": _seconds(timing),
         "cpu_time": cpu, "qpu_time": timing.get("qpu_access_time", 0.0) * 1e-6,
-        "child_calls": sampleset.info.get("num_child_calls") if hasattr(sampleset, "info") else None,
+        "child_calls": info.get("num_child_calls"),
         "capacity": built.capacity, "hardware": built.hardware, "deterministic": built.deterministic,
     }
     try:
@@ -166,9 +169,6 @@ def write_summary(folder: str | Path) -> dict[str, Any]:
         >>> write_summary(folder)["cells"][0]["runs"]
         1
     """
-    import csv
-    import io
-
     folder = Path(folder)
     metadata = json.loads((folder / "study.json").read_text())
     store = RunStore(folder, metadata)
@@ -226,8 +226,6 @@ def run_study(study: Study, folder: str | Path, *, executor: Executor | None = N
                     store.add(execute_run(problem, spec, seed, budget))
                     bar.update()
             else:
-                from concurrent.futures import as_completed
-
                 futures: list[Future] = [executor.submit(execute_run, problem, spec, seed, budget)
                                          for problem, spec, budget, seed in pending]
                 for future in as_completed(futures):
