@@ -14,7 +14,7 @@ from pathlib import Path
 import dimod
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hiqlip_plugin.cli import main as cli_main
@@ -131,6 +131,23 @@ def test_runs_csv_is_rebuilt_from_the_database_on_open(tmp_path):
         RunStore(tmp_path, {"fingerprint": "other"})
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["p", "q"]), st.integers(0, 3), st.floats(-5, 5)), max_size=20))
+def test_the_store_keeps_the_first_row_of_each_run(tmp_path_factory, adds):
+    folder = tmp_path_factory.mktemp("store")
+    store = RunStore(folder, {"fingerprint": "f"})
+    first: dict = {}
+    for problem, seed, objective in adds:
+        added = store.add({"problem": problem, "sampler": "s", "budget": 1.0, "seed": seed, "objective": objective})
+        assert added == ((problem, seed) not in first)
+        first.setdefault((problem, seed), objective)
+    store.close()
+    RunStore(folder, {"fingerprint": "f"}).close()
+    rows = read_csv(folder / "runs.csv")
+    assert [(r["problem"], int(r["seed"]), float(r["objective"])) for r in rows] == [
+        (p, seed, v) for (p, seed), v in first.items()]
+
+
 def _spec(**changes) -> dict:
     spec = {
         "study": {"name": "bad", "seeds": [0]},
@@ -183,6 +200,15 @@ def test_problem_values_and_capacities_are_checked_before_any_run(tmp_path):
     with pytest.raises(StudySpecError, match="two-layer network"):
         prepare(deep)
     assert not (tmp_path / "a").exists()
+
+
+def test_l2_lipschitz_problems_score_the_norm_and_certify_it(tmp_path):
+    study = study_from_dict(_spec(problems=[{"kind": "lipschitz", "dims": [4, 6, 1], "norm": 2, "seed": 4}],
+                                  samplers=[{"name": "exact"}]))
+    [cell] = run_study(study, tmp_path)["cells"]
+    [row] = read_csv(tmp_path / "runs.csv")
+    assert float(row["objective"]) == pytest.approx(float(row["certified"])) == pytest.approx(cell["reference"])
+    assert cell["success_probability"] == 1.0 and cell["reference"] <= cell["optimality_bound"]
 
 
 def test_invalid_toml_and_missing_spec_file(tmp_path):
@@ -309,3 +335,5 @@ def test_cli_run_plot_report_on_the_example_spec(tmp_path, capsys):
     assert "p [95% CI]" in report and "TTS99 s [95% CI]" in report
     for sampler in ("sa", "cim", "hierarchical"):
         assert f" {sampler} " in report
+    with pytest.raises(SystemExit, match="need --executor dask"):
+        cli_main(["study", "run", str(ROOT / "examples" / "study.toml"), "--out", str(out), "--workers", "2"])
