@@ -180,6 +180,9 @@ def _spec(**changes) -> dict:
         (_spec(samplers=[{"name": "sa"}, {"name": "sa"}]), "unique label"),
         (_spec(samplers=[{"name": "sa", "colour": "red"}]), r"unknown keys \['colour'\]"),
         (_spec(samplers=[{"name": "hierarchical", "params": {"child": "sa", "child_params": {"seed": 1}}}]),
+         r"\['seed'\] are set by the study"),
+        (_spec(samplers=[{"name": "cim", "params": {"time_limit": 3}}]), r"\['time_limit'\] are set by the study"),
+        (_spec(samplers=[{"name": "hierarchical", "params": {"child": "cim", "child_params": {"polish": True}}}]),
          "clashes"),
     ],
 )

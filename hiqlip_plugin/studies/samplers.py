@@ -12,7 +12,8 @@ Registered names, with how each spends the budget:
   and its keywords); ``time_limit``, checked between steps.
 - ``sa``: ``dwave.samplers.SimulatedAnnealingSampler``; ``neal``: ``neal.SimulatedAnnealingSampler``; an
   ``interrupt_function`` at the deadline, checked between reads.
-- ``tabu``: ``dwave.samplers.TabuSampler``; ``timeout`` = budget / ``num_reads`` per read.
+- ``tabu``: ``dwave.samplers.TabuSampler``; ``timeout`` = budget / ``num_reads`` per read (a ``timeout``
+  given in ``params`` takes precedence).
 - ``exact``: :class:`dimod.ExactSolver` (deterministic, at most 20 variables); no budget.
 - ``qaoa``: :class:`~hiqlip_plugin.qiskit.sampler.QiskitSampler` around QAOA on Qiskit's statevector sampler
   (``reps`` = 1, ``maxiter`` = 100 COBYLA iterations, ``max_num_variables`` = 12); no budget.
@@ -43,13 +44,17 @@ from typing import Any
 
 import dimod
 
-__all__ = ["SamplerSpec", "BuiltSampler", "build_sampler", "hardware_note", "SAMPLER_NAMES", "HARDWARE_SAMPLERS"]
+__all__ = ["SamplerSpec", "BuiltSampler", "build_sampler", "hardware_note", "SAMPLER_NAMES", "HARDWARE_SAMPLERS",
+           "RESERVED_PARAMETERS"]
 
 SAMPLER_NAMES = ("cim", "sa", "neal", "tabu", "exact", "qaoa", "hierarchical", "dwave", "ibm")
 """Registered sampler names (any other name must be ``package.module:Class``)."""
 
 HARDWARE_SAMPLERS = ("dwave", "ibm")
 """Samplers that need credentials; without them a study skips them with a note."""
+
+RESERVED_PARAMETERS = ("seed", "time_limit", "interrupt_function")
+"""Sampler parameters a study sets per run (from its seeds and budgets); giving them in ``params`` is an error."""
 
 _EXACT_CAPACITY = 20
 _HIERARCHICAL_INIT = ("coarsening_ratio", "randomness", "relaxation_rank", "relaxation_iterations")
@@ -126,8 +131,8 @@ class BuiltSampler:
             kwargs["seed"] = seed
         if time_limit is not None:
             if self.budget == "time_limit":
-                kwargs.setdefault("time_limit", time_limit)
-            elif self.budget == "interrupt" and "interrupt_function" not in kwargs:
+                kwargs["time_limit"] = time_limit
+            elif self.budget == "interrupt":
                 deadline = time.perf_counter() + time_limit
                 kwargs["interrupt_function"] = lambda: time.perf_counter() > deadline
             elif self.budget == "tabu" and "timeout" not in kwargs:
@@ -136,6 +141,10 @@ class BuiltSampler:
 
 
 def _checked(sampler: dimod.Sampler, params: Mapping[str, Any], label: str) -> dict[str, Any]:
+    reserved = sorted(set(params) & set(RESERVED_PARAMETERS))
+    if reserved:
+        raise ValueError(f"sampler {label!r}: {reserved} are set by the study for each run; give seeds in "
+                         "[study] seeds and time budgets in [study] time_limit or budgets")
     unknown = sorted(set(params) - set(sampler.parameters))
     if unknown:
         raise ValueError(
