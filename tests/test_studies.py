@@ -214,6 +214,19 @@ def test_l2_lipschitz_problems_score_the_norm_and_certify_it(tmp_path):
     assert cell["success_probability"] == 1.0 and cell["reference"] <= cell["optimality_bound"]
 
 
+def test_network_files_give_one_problem_per_output(tmp_path, make_network):
+    make_network((5, 6, 3), seed=7).save(tmp_path / "net.npz")
+    spec = tmp_path / "s.toml"
+    spec.write_text('[study]\nname = "n"\nseeds = [0]\n[[problems]]\nkind = "lipschitz"\nnetwork = "net.npz"\n'
+                    'output = [0, 2]\n[[samplers]]\nname = "exact"\n')
+    problems = prepare(load_study(spec))
+    assert [p.name for p in problems] == ["net-o0", "net-o2"]
+    assert all(p.proven and p.reference <= p.upper_bound for p in problems)
+    with pytest.raises(StudySpecError, match="seed"):
+        prepare(study_from_dict(_spec(problems=[{"kind": "lipschitz", "network": str(tmp_path / "net.npz"),
+                                                  "seed": 1}])))
+
+
 def test_invalid_toml_and_missing_spec_file(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text("[study\n")
