@@ -336,6 +336,16 @@ def test_time_to_target_curve():
     assert all(lo <= p <= hi for lo, p, hi in zip(curve["low"], curve["probability"], curve["high"], strict=True))
 
 
+def test_plots_without_matplotlib_name_the_plot_extra(monkeypatch):
+    from hiqlip_plugin.studies.plots import success_figure
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    cell = {"problem": "p", "sampler": "sa", "budget": 1.0, "success_probability": 0.5, "success_low": 0.2,
+            "success_high": 0.8}
+    with pytest.raises(ImportError, match=r"hiqlip-plugin\[plot\]"):
+        success_figure({"cells": [cell]})
+
+
 # ---------------------------------------------------------------- command line
 def test_cli_run_plot_report_on_the_example_spec(tmp_path, capsys):
     pytest.importorskip("matplotlib")

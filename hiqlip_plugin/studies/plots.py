@@ -229,6 +229,13 @@ def plot_study(folder: str | Path, formats: Sequence[str] = ("png", "svg")) -> l
     Raises:
         ImportError: Without matplotlib (``pip install 'hiqlip-plugin[plot]'``).
         FileNotFoundError: If the study has not finished (no ``summary.json``).
+
+    Examples:
+        >>> from hiqlip_plugin.studies.plots import plot_study
+        >>> plot_study("/nonexistent")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: '/nonexistent' has no summary.json: run the study to its end (hiqlip study run) first
     """
     summary, metadata = load_summary(folder)
     figures = {

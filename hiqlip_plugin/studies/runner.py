@@ -204,6 +204,19 @@ def run_study(study: Study, folder: str | Path, *, executor: Executor | None = N
     Raises:
         StudySpecError: As :func:`prepare`, before any run.
         ValueError: If ``folder`` holds results of a different study.
+
+    Examples:
+        >>> import tempfile
+        >>> from hiqlip_plugin.studies.runner import run_study
+        >>> from hiqlip_plugin.studies.spec import study_from_dict
+        >>> study = study_from_dict({"study": {"name": "d", "seeds": [0, 1, 2]},
+        ...                          "problems": [{"kind": "lipschitz", "dims": [4, 5, 1]}],
+        ...                          "samplers": [{"name": "sa", "params": {"num_reads": 2}}]})
+        >>> folder = tempfile.mkdtemp()
+        >>> first = run_study(study, folder)
+        >>> again = run_study(study, folder)  # resumes: nothing left to run
+        >>> first["cells"][0]["runs"], again["cells"][0]["runs"]
+        (3, 3)
     """
     problems = prepare(study)
     metadata = {

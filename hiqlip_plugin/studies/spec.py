@@ -60,7 +60,13 @@ _SAMPLER_KEYS = frozenset({"name", "label", "params"})
 
 
 class StudySpecError(HiqlipError, ValueError):
-    """A study spec is malformed: the message names the table, the key and the fix."""
+    """A study spec is malformed: the message names the table, the key and the fix.
+
+    Examples:
+        >>> from hiqlip_plugin.studies.spec import StudySpecError
+        >>> issubclass(StudySpecError, ValueError)
+        True
+    """
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,15 @@ class Study:
         }
 
     def fingerprint(self) -> str:
-        """SHA-256 of :meth:`to_dict`: a results folder resumes only the study that started it."""
+        """SHA-256 of :meth:`to_dict`: a results folder resumes only the study that started it.
+
+        Examples:
+            >>> from hiqlip_plugin.studies.spec import study_from_dict
+            >>> spec = {"study": {"name": "d", "seeds": [0]}, "samplers": [{"name": "exact"}],
+            ...         "problems": [{"kind": "lipschitz", "dims": [4, 5, 1]}]}
+            >>> study_from_dict(spec).fingerprint() == study_from_dict(spec).fingerprint()
+            True
+        """
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 

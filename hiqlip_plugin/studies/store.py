@@ -115,6 +115,17 @@ class RunStore:
 
     Raises:
         ValueError: If the folder holds results of a different study.
+
+    Examples:
+        >>> import tempfile
+        >>> from hiqlip_plugin.studies.store import RunStore, read_csv
+        >>> folder = tempfile.mkdtemp()
+        >>> store = RunStore(folder, {"fingerprint": "x"})
+        >>> store.add({"problem": "p", "sampler": "sa", "budget": None, "seed": 3, "energy": -1.0})
+        True
+        >>> store.close()
+        >>> [(row["seed"], row["energy"]) for row in read_csv(RunStore(folder, {"fingerprint": "x"}).csv_path)]
+        [('3', '-1.0')]
     """
 
     def __init__(self, folder: str | Path, metadata: Mapping[str, Any]) -> None:

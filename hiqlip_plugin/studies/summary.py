@@ -165,6 +165,19 @@ def summarise(rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, Any]) ->
         finite TTS99; problems no sampler solved are absent); each cell has the
         :data:`SUMMARY_COLUMNS` plus ``curves`` (time to target and quality versus time). The cell's
         bootstrap seed is ``(bootstrap_seed, cell index)``, so the intervals are reproducible.
+
+    Examples:
+        >>> from hiqlip_plugin.studies.summary import summarise
+        >>> meta = {"settings": {"tolerance": 0.0, "bootstrap": 20, "bootstrap_seed": 0},
+        ...         "problems": {"q": {"sense": "min", "reference": None, "reference_source": "",
+        ...                            "upper_bound": None, "proven": False, "num_variables": 1,
+        ...                            "num_nonzeros": 1, "coefficient_min": 1.0, "coefficient_max": 1.0}}}
+        >>> rows = [{"problem": "q", "sampler": "s", "budget": None, "seed": s, "objective": v, "feasible": True,
+        ...          "wall_time": 1.0, "cpu_time": 1.0, "qpu_time": 0.0, "hardware": "CPU",
+        ...          "deterministic": False} for s, v in enumerate([-1.0, -1.0])]
+        >>> [cell] = summarise(rows, meta)["cells"]
+        >>> cell["target"], cell["target_source"], cell["tts99"]
+        (-1.0, 'best found in this study', 1.0)
     """
     settings, problems = metadata["settings"], metadata["problems"]
     targets = _targets(rows, problems)
