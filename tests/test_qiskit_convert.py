@@ -17,8 +17,8 @@ from hiqlip_plugin.qiskit.convert import (
     bqm_to_quadratic_program,
     pauli_operator_to_bqm,
     quadratic_program_to_bqm,
-    sampleset_distribution,
 )
+from hiqlip_plugin.qiskit.model import sampleset_distribution
 
 ODD_LABELS = [0, "c", ("a",), (("a",),), frozenset({1}), -7, 2.5, "x0", ("s", 3), True]
 

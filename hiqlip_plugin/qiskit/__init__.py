@@ -30,8 +30,8 @@ from hiqlip_plugin.qiskit.convert import (
     bqm_to_quadratic_program,
     pauli_operator_to_bqm,
     quadratic_program_to_bqm,
-    sampleset_distribution,
 )
+from hiqlip_plugin.qiskit.model import sampleset_distribution
 from hiqlip_plugin.qiskit.eigensolver import DimodMinimumEigensolver
 from hiqlip_plugin.qiskit.optimizer import DimodOptimizer
 from hiqlip_plugin.qiskit.sampler import QiskitSampler
