@@ -77,6 +77,16 @@ def _check_finite(value: float, what: str) -> float:
     return value
 
 
+def _sorted_labels(labels: Iterable[Hashable]) -> list[Hashable]:
+    """Labels in sorted order (by type name and ``repr`` when they do not compare): a polynomial's terms
+    are sets, so sorting is the only order that does not depend on hashing."""
+    labels = list(labels)
+    try:
+        return sorted(labels)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(labels, key=lambda v: (type(v).__name__, repr(v)))
+
+
 @dataclass(frozen=True, eq=False)
 class BinaryTerms:
     """A polynomial in binary variables ``0 .. num_variables-1`` to minimise.
@@ -143,7 +153,8 @@ class BinaryTerms:
         """Return the binary terms of a dimod BQM or binary polynomial, and the labels in index order.
 
         SPIN models are rewritten in binary variables ``x = (1 + s) / 2`` (same energy on corresponding
-        states).
+        states). The labels of a BQM are in ``bqm.variables`` order; those of a polynomial (whose terms are
+        sets) are sorted, by type name and ``repr`` when they do not compare.
 
         Raises:
             TypeError: If ``model`` is neither a BQM nor a binary polynomial.
@@ -164,7 +175,7 @@ class BinaryTerms:
             return cls.from_parts(len(labels), constant=offset, linear=linear, quadratic=quadratic), labels
         if isinstance(model, dimod.BinaryPolynomial):
             binary = model.to_binary() if model.vartype is dimod.SPIN else model
-            labels = list(dict.fromkeys(v for term in model for v in term))  # first appearance
+            labels = _sorted_labels(model.variables)
             index = {v: i for i, v in enumerate(labels)}
             constant = 0.0
             higher: dict[tuple[int, ...], float] = {}
