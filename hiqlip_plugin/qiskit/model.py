@@ -117,6 +117,7 @@ class BinaryTerms:
         linear: npt.ArrayLike | Mapping[int, float] | None = None,
         quadratic: Mapping[tuple[int, int], float] | None = None,
         higher: Mapping[tuple[int, ...], float] | None = None,
+        names: Sequence[Hashable] | None = None,
     ) -> BinaryTerms:
         """Collect the parts of a binary objective, merging repeated indices and dropping zeros.
 
@@ -126,6 +127,7 @@ class BinaryTerms:
             linear: Coefficient per variable (a dense vector or ``{index: coefficient}``).
             quadratic: ``{(i, j): coefficient}`` (``i == j`` is a linear term).
             higher: ``{(i, j, k, ...): coefficient}`` of any degree.
+            names: Names of the variables, used in error messages only (default: the indices).
 
         Raises:
             ValueError: If a coefficient is NaN or infinite (named in the message) or an index is out of
@@ -140,9 +142,9 @@ class BinaryTerms:
                 items.extend((tuple(int(i) for i in key), v) for key, v in part.items())
         terms: dict[frozenset[int], float] = {}
         for key, value in items:
-            value = _check_finite(value, f"the coefficient of the term {key}")
             if any(not 0 <= i < num_variables for i in key):
                 raise ValueError(f"term {key} refers to a variable outside 0..{num_variables - 1}")
+            value = _check_finite(value, f"the coefficient of the term {key if names is None else tuple(names[i] for i in key)}")
             if value:
                 term = frozenset(key)
                 terms[term] = terms.get(term, 0.0) + value
@@ -172,7 +174,8 @@ class BinaryTerms:
             labels = list(binary.variables)
             linear, (rows, cols, values), offset = binary.to_numpy_vectors(variable_order=labels)
             quadratic = dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), values.tolist(), strict=True))
-            return cls.from_parts(len(labels), constant=offset, linear=linear, quadratic=quadratic), labels
+            terms = cls.from_parts(len(labels), constant=offset, linear=linear, quadratic=quadratic, names=labels)
+            return terms, labels
         if isinstance(model, dimod.BinaryPolynomial):
             binary = model.to_binary() if model.vartype is dimod.SPIN else model
             labels = _sorted_labels(model.variables)
@@ -184,7 +187,7 @@ class BinaryTerms:
                     higher[tuple(index[v] for v in term)] = bias
                 else:
                     constant += _check_finite(bias, "the offset")
-            return cls.from_parts(len(labels), constant=constant, higher=higher), labels
+            return cls.from_parts(len(labels), constant=constant, higher=higher, names=labels), labels
         raise TypeError(f"expected a dimod.BinaryQuadraticModel or dimod.BinaryPolynomial, got {type(model).__name__}")
 
     @property
@@ -377,7 +380,8 @@ def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Q
         (-1.0, 1, 1.0)
     """
     binary = poly.to_binary() if poly.vartype is dimod.SPIN else poly
-    total = sum(abs(_check_finite(bias, f"the coefficient of {tuple(term)}")) for term, bias in binary.items() if term)
+    biases = {term: _check_finite(bias, f"the coefficient of the term {tuple(term)}") for term, bias in binary.items()}
+    total = sum(abs(bias) for term, bias in biases.items() if term)
     if strength is None:
         strength = total if total > 0 else 1.0
     elif not (math.isfinite(strength) and strength > 0):

@@ -35,7 +35,7 @@ from qiskit_optimization.algorithms import (
 from qiskit_optimization.converters import QuadraticProgramToQubo
 
 from hiqlip_plugin.qiskit.convert import quadratic_program_to_bqm
-from hiqlip_plugin.qiskit.model import check_penalty, sample_model
+from hiqlip_plugin.qiskit.model import check_penalty, check_problem_finite, sample_model
 
 __all__ = ["DimodOptimizer"]
 
@@ -105,8 +105,10 @@ class DimodOptimizer(OptimizationAlgorithm):
 
         Raises:
             QiskitOptimizationError: If the problem is incompatible (see :meth:`get_compatibility_msg`).
+            ValueError: If a coefficient, constant or right-hand side of the problem is NaN or infinite.
             SamplerOutputError: If the sampler returns no samples or samples of other variables.
         """
+        check_problem_finite(problem)  # before the compatibility check, which misreads NaN
         self._verify_compatibility(problem)
         conversion = quadratic_program_to_bqm(problem, penalty=self.penalty)
         sampled = sample_model(self.sampler, conversion.bqm, conversion.labels, **self.sample_kwargs)

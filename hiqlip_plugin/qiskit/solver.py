@@ -51,6 +51,7 @@ from qiskit_addon_opt_mapper.solvers.solver import SolutionSample  # noqa: E402
 from hiqlip_plugin.qiskit.model import (  # noqa: E402
     Quadratization,
     check_penalty,
+    check_problem_finite,
     check_sampler,
     sample_model,
 )
@@ -188,6 +189,7 @@ class DimodSolver(OptimizationSolver):
             ValueError: If a coefficient of the problem is NaN or infinite.
             SamplerOutputError: If the sampler returns no samples or samples of other variables.
         """
+        check_problem_finite(problem)  # before the compatibility check, which misreads NaN
         self._verify_compatibility(problem)
         conversion = optimization_problem_to_dimod(problem, penalty=self.penalty)
         sampled = sample_model(
