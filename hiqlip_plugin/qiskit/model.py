@@ -462,16 +462,47 @@ class SampledStates:
     timing: dict[str, Any]
     quadratization: Quadratization | None = None
 
-    def solution_samples(self, sample_class: type, status: Any) -> list[Any]:
-        """Return one ``sample_class(x, fval, probability, status)`` per state (a Qiskit ``SolutionSample``).
+    def interpret(
+        self,
+        algorithm: Any,
+        problem: Any,
+        conversion: ModelConversion,
+        solution_sample: type,
+        success: Any,
+        /,
+        **result_kwargs: Any,
+    ) -> Any:
+        """Return the Qiskit result of ``problem`` from these states, built by the package's own methods.
 
-        ``x`` is the state as floats (bits of the converted program) and ``fval`` its energy, as the
-        packages' ``_interpret_samples`` expect before they map samples back to the original program.
+        Each state becomes a raw ``solution_sample`` of the converted program (``x`` the bits, ``fval`` the
+        energy, ``probability``, status ``success``); ``algorithm._interpret_samples`` maps them to the
+        original variables (merging equal ones, recomputing objective and feasibility, best first) and
+        ``algorithm._interpret`` builds the result of the best, as qiskit-optimization's
+        ``OptimizationAlgorithm`` and the add-on's ``OptimizationSolver`` both do for their own solvers.
+
+        Args:
+            algorithm: The calling ``OptimizationAlgorithm`` or ``OptimizationSolver``.
+            problem: The original problem.
+            conversion: Its conversion (whose ``converter`` reads the bits back).
+            solution_sample: The package's ``SolutionSample`` class.
+            success: The package's ``SUCCESS`` status.
+            **result_kwargs: Further arguments of ``_interpret`` (e.g. ``result_class``, and the arguments
+                of that class; the arguments above are positional only, so a result may take a
+                ``conversion``).
         """
-        return [
-            sample_class(x=x.astype(np.float64), fval=float(e), probability=float(p), status=status)
+        raw_samples = [
+            solution_sample(x=x.astype(np.float64), fval=float(e), probability=float(p), status=success)
             for x, e, p in zip(self.states, self.energies, self.probabilities, strict=True)
         ]
+        samples, best = algorithm._interpret_samples(problem, raw_samples, conversion.converter)
+        return algorithm._interpret(
+            x=best.x,
+            problem=problem,
+            converters=conversion.converter,
+            samples=samples,
+            raw_results=self.sampleset,
+            **result_kwargs,
+        )
 
 
 def check_sampler(sampler: Any) -> Any:

@@ -112,12 +112,4 @@ class DimodOptimizer(OptimizationAlgorithm):
         self._verify_compatibility(problem)
         conversion = quadratic_program_to_bqm(problem, penalty=self.penalty)
         sampled = sample_model(self.sampler, conversion.bqm, conversion.labels, **self.sample_kwargs)
-        raw_samples = sampled.solution_samples(SolutionSample, OptimizationResultStatus.SUCCESS)
-        samples, best = self._interpret_samples(problem, raw_samples, conversion.converter)
-        return self._interpret(
-            x=best.x,
-            problem=problem,
-            converters=conversion.converter,
-            samples=samples,
-            raw_results=sampled.sampleset,
-        )
+        return sampled.interpret(self, problem, conversion, SolutionSample, OptimizationResultStatus.SUCCESS)

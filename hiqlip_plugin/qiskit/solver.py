@@ -195,15 +195,13 @@ class DimodSolver(OptimizationSolver):
         sampled = sample_model(
             self.sampler, conversion.model, conversion.labels, strength=self.strength, **self.sample_kwargs
         )
-        raw_samples = sampled.solution_samples(SolutionSample, SolverResultStatus.SUCCESS)
-        samples, best = self._interpret_samples(problem, raw_samples, conversion.converter)
-        return self._interpret(  # type: ignore[return-value]
-            x=best.x,
-            problem=problem,
-            converters=conversion.converter,
+        return sampled.interpret(  # type: ignore[no-any-return]
+            self,
+            problem,
+            conversion,
+            SolutionSample,
+            SolverResultStatus.SUCCESS,
             result_class=DimodSolverResult,
-            samples=samples,
-            raw_results=sampled.sampleset,
             conversion=conversion,
             timing=sampled.timing,
             quadratization=sampled.quadratization,
