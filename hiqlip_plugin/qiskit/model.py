@@ -19,11 +19,12 @@ left is the same in both, and lives here, without importing either package:
 
 **Quadratization strength.** :func:`dimod.make_quadratic` replaces a pair product ``u v`` by a new variable
 ``p`` and adds ``strength * (u v - 2 u p - 2 v p + 3 p)``, zero when ``p = u v`` and at least ``strength``
-otherwise. Every term ``b * prod(...)`` of the reduced objective is ``0`` or ``b``, so it lies in
-``[sum of negative b, sum of positive b]``, as does the polynomial ``E(x)``. Hence with
-``strength >= sum |b|`` (non-constant terms), an assignment with a wrong product costs at least
-``sum(b<0) + strength >= sum(b>0) >= E(x)``, while the right products give exactly ``E(x)``: for *every* ``x``
-the minimum of the BQM over the auxiliary variables is ``E(x)``. That sum is the default.
+otherwise. Terms of degree one and two are kept as they are; each term ``b * prod(x_T)`` of degree three or
+more becomes ``b`` times a product of original and product variables. When every product is right, the BQM's
+energy is exactly ``E(x)``; when one is wrong, each reduced term differs from ``b * prod(x_T)`` by at most
+``|b|`` and the penalties add at least ``strength``. Hence with ``strength >= sum |b|`` over the terms of
+degree three or more, the minimum of the BQM over the auxiliary variables is ``E(x)`` for *every* ``x``. That
+sum is the default (it leaves out the quadratic part, often the largest: constraint penalties, for one).
 
 Examples:
     >>> import dimod
@@ -34,7 +35,7 @@ Examples:
     ('BinaryPolynomial', 0.0)
     >>> reduced = quadratize(poly)
     >>> reduced.strength, len(reduced.hidden)
-    (3.0, 1)
+    (2.0, 1)
 """
 
 from __future__ import annotations
@@ -360,9 +361,9 @@ def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Q
     Args:
         poly: A BINARY or SPIN :class:`dimod.BinaryPolynomial` (SPIN is rewritten in bits ``(1 + s) / 2``,
             so the BQM's variables are bits).
-        strength: Penalty of a wrong product. Default: the sum of the absolute non-constant coefficients
-            (in bits), which keeps ``min over hidden = E(x)`` for every ``x`` (module docstring); a smaller
-            value may not.
+        strength: Penalty of a wrong product. Default: the sum of the absolute coefficients of the terms of
+            degree three or more (in bits), which keeps ``min over hidden = E(x)`` for every ``x`` (module
+            docstring); a smaller value may not. 1.0 for a polynomial without such terms.
 
     Returns:
         A :class:`Quadratization`; every variable of ``poly`` is a variable of its BQM.
@@ -381,7 +382,7 @@ def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Q
     """
     binary = poly.to_binary() if poly.vartype is dimod.SPIN else poly
     biases = {term: _check_finite(bias, f"the coefficient of the term {tuple(term)}") for term, bias in binary.items()}
-    total = sum(abs(bias) for term, bias in biases.items() if term)
+    total = sum(abs(bias) for term, bias in biases.items() if len(term) > 2)
     if strength is None:
         strength = total if total > 0 else 1.0
     elif not (math.isfinite(strength) and strength > 0):

@@ -128,7 +128,8 @@ class DimodSolver(OptimizationSolver):
             QPU) or :class:`dimod.PolySampler`.
         penalty: Weight of the constraint penalties; ``None`` lets the add-on derive one.
         strength: Quadratization strength for polynomials sent to a quadratic sampler (default: the sum of
-            the absolute coefficients, which keeps every energy; see :func:`~hiqlip_plugin.qiskit.model.quadratize`).
+            the absolute coefficients of degree three or more, which keeps every energy; see
+            :func:`~hiqlip_plugin.qiskit.model.quadratize`).
         **sample_kwargs: Keyword arguments for every sample call (``num_reads``, ``seed``...).
 
     Raises:
