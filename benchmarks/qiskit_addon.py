@@ -53,7 +53,7 @@ def solvers(seed):
     def addon(sampler, **kwargs):
         def run(net):
             tick = time.perf_counter()
-            result = DimodSolver(sampler, seed=seed, **kwargs).solve(fgl_optimization_problem(net))
+            result = DimodSolver(sampler, seed=seed, **kwargs).solve(fgl_optimization_problem(net, 0))
             return result.fval, time.perf_counter() - tick
 
         return run

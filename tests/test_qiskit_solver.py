@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import dimod
 import numpy as np
@@ -162,7 +165,7 @@ def polynomials(draw) -> dimod.BinaryPolynomial:
 
 def min_over_hidden(reduced, labels):
     """For every assignment of ``labels``: the minimum BQM energy over the hidden variables."""
-    exact = dimod.ExactSolver().sample(reduced.bqm)
+    exact = dimod.ExactSolver().sample(reduced if isinstance(reduced, dimod.BinaryQuadraticModel) else reduced.bqm)
     columns = [exact.variables.index(v) for v in labels]
     best: dict[tuple, float] = {}
     for row, energy in zip(exact.record.sample[:, columns].tolist(), exact.record.energy.tolist(), strict=True):
@@ -177,9 +180,40 @@ def test_quadratization_keeps_every_energy(poly):
     labels = sorted(poly.variables, key=repr)
     assert set(reduced.bqm.variables) == set(labels) | set(reduced.hidden)
     assert not set(reduced.hidden) & set(labels)
-    for bits, energy in min_over_hidden(reduced, labels).items():
-        values = [2 * b - 1 for b in bits] if poly.vartype is dimod.SPIN else list(bits)
-        assert energy == pytest.approx(poly.energy(dict(zip(labels, values, strict=True))), abs=1e-9)
+    binary = poly.to_binary() if poly.vartype is dimod.SPIN else poly
+    theirs = dimod.make_quadratic(binary, reduced.strength, dimod.BINARY)  # the same strength suffices there
+    theirs.add_variables_from((v, 0.0) for v in labels)
+    for table in (min_over_hidden(reduced, labels), min_over_hidden(theirs, labels)):
+        for bits, energy in table.items():
+            values = [2 * b - 1 for b in bits] if poly.vartype is dimod.SPIN else list(bits)
+            assert energy == pytest.approx(poly.energy(dict(zip(labels, values, strict=True))), abs=1e-9)
+
+
+QUADRATIZE = """
+import dimod
+from hiqlip_plugin.qiskit.model import quadratize
+poly = {(f"x{i}", f"a{j}", f"b{k}"): 1.0 + i + 2 * j + 3 * k for i in range(3) for j in range(3) for k in range(2)}
+bqm = quadratize(dimod.BinaryPolynomial(poly, "BINARY")).bqm
+print(list(bqm.variables), sorted(map(sorted, bqm.quadratic)), sorted(bqm.linear.values()))
+"""
+
+
+@pytest.mark.slow
+def test_quadratization_is_the_same_in_every_process():
+    """dimod.make_quadratic breaks ties by string hashes (randomised per process); quadratize does not."""
+    root = Path(__file__).resolve().parents[1]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", QUADRATIZE],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1 and "*" in outputs.pop()
 
 
 def test_too_weak_strength_loses_energies():
@@ -223,8 +257,8 @@ def test_dimod_problem_round_trip_keeps_energies(poly):
 
 
 def _problem_order(poly):
-    terms, labels = BinaryTerms.from_model(poly)
-    return labels
+    """The variable order of dimod_to_optimization_problem (that of BinaryTerms.from_model)."""
+    return BinaryTerms.from_model(poly)[1]
 
 
 def test_bqm_round_trip_through_the_addon():
@@ -413,7 +447,7 @@ def test_three_layer_fgl_optimum_equals_exact_fgl(seed):
 
 
 @pytest.mark.slow
-def test_three_layer_fgl_through_make_quadratic_equals_exact_fgl():
+def test_three_layer_fgl_through_quadratization_equals_exact_fgl():
     network = random_relu_network((3, 3, 3, 1), seed=3)
     result = DimodSolver(dimod.ExactSolver()).solve(fgl_optimization_problem(network))
     assert result.quadratization is not None and result.quadratization.hidden

@@ -10,15 +10,16 @@ left is the same in both, and lives here, without importing either package:
   dimod model, with every coefficient checked to be finite. :meth:`BinaryTerms.to_model` gives a
   :class:`dimod.BinaryQuadraticModel` when the degree is at most two, a :class:`dimod.BinaryPolynomial`
   otherwise.
-* :func:`quadratize`: a binary polynomial as a BQM through :func:`dimod.make_quadratic`, with a penalty
-  strength that provably keeps every energy (see below) and the auxiliary variables listed to hide them.
+* :func:`quadratize`: a binary polynomial as a BQM by :func:`dimod.make_quadratic`'s reduction (with
+  deterministic tie-breaking), with a penalty strength that provably keeps every energy (see below) and the
+  auxiliary variables listed to hide them.
 * :func:`sample_model`: any dimod sampler on such a model (``sample_poly`` for a
   :class:`dimod.PolySampler`, otherwise the quadratization), returning the distinct states of the model's own
   variables with energies, probabilities and the sampler's timing (:class:`SampledStates`).
 * :class:`ModelConversion`: the model with its labels and the package converter that reads a state back.
 
-**Quadratization strength.** :func:`dimod.make_quadratic` replaces a pair product ``u v`` by a new variable
-``p`` and adds ``strength * (u v - 2 u p - 2 v p + 3 p)``, zero when ``p = u v`` and at least ``strength``
+**Quadratization strength.** The reduction of :func:`dimod.make_quadratic` replaces a pair product ``u v``
+by a new variable ``p`` and adds ``strength * (u v - 2 u p - 2 v p + 3 p)``, zero when ``p = u v`` and at least ``strength``
 otherwise. Terms of degree one and two are kept as they are; each term ``b * prod(x_T)`` of degree three or
 more becomes ``b`` times a product of original and product variables. When every product is right, the BQM's
 energy is exactly ``E(x)``; when one is wrong, each reduced term differs from ``b * prod(x_T)`` by at most
@@ -40,6 +41,8 @@ Examples:
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import numbers
 import time
@@ -346,7 +349,7 @@ class Quadratization:
     Attributes:
         bqm: The BINARY BQM; for every assignment of the polynomial's variables, its minimum over
             :attr:`hidden` is the polynomial's energy.
-        hidden: The product and auxiliary variables added by :func:`dimod.make_quadratic`.
+        hidden: The product variables added by the reduction.
         strength: The penalty strength used.
     """
 
@@ -355,8 +358,64 @@ class Quadratization:
     strength: float
 
 
+def _reduce_by_pairs(
+    terms: Mapping[frozenset[int], float], num_variables: int
+) -> tuple[dict[tuple[int, ...], float], list[tuple[int, int, int]]]:
+    """Pair substitution until every term has degree <= 2: the most frequent pair first, ties to the smallest.
+
+    Returns the reduced terms (sorted index tuples) and the products ``(u, v, p)``, ``p`` a new index.
+    """
+    reduced: dict[tuple[int, ...], float] = {}
+    high: dict[int, tuple[int, ...]] = {}
+    biases: dict[int, float] = {}
+    for key, bias in terms.items():
+        term = tuple(sorted(key))
+        if len(term) <= 2:
+            reduced[term] = reduced.get(term, 0.0) + bias
+        else:
+            high[len(high)] = term
+            biases[len(biases)] = bias
+    containing: dict[tuple[int, int], set[int]] = {}
+    for tid, term in high.items():
+        for pair in itertools.combinations(term, 2):
+            containing.setdefault(pair, set()).add(tid)
+    heap = [(-len(ids), pair) for pair, ids in containing.items()]
+    heapq.heapify(heap)
+    products: list[tuple[int, int, int]] = []
+    while heap:
+        count, pair = heapq.heappop(heap)
+        ids = containing.get(pair, set())
+        if len(ids) != -count:  # stale entry: the count changed since it was pushed
+            if ids:
+                heapq.heappush(heap, (-len(ids), pair))
+            continue
+        product = num_variables + len(products)
+        products.append((*pair, product))
+        for tid in sorted(ids):
+            old = high.pop(tid)
+            for other in itertools.combinations(old, 2):
+                containing[other].discard(tid)
+                if not containing[other]:
+                    del containing[other]
+            term = (*(v for v in old if v not in pair), product)  # the product index is the largest
+            if len(term) <= 2:
+                reduced[term] = reduced.get(term, 0.0) + biases[tid]
+                continue
+            high[tid] = term
+            for other in itertools.combinations(term, 2):
+                containing.setdefault(other, set()).add(tid)
+                heapq.heappush(heap, (-len(containing[other]), other))
+    return reduced, products
+
+
 def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Quadratization:
-    """Reduce a binary polynomial to a BQM with :func:`dimod.make_quadratic`, keeping every energy.
+    """Reduce a binary polynomial to a BQM the way :func:`dimod.make_quadratic` does, keeping every energy.
+
+    The reduction is dimod's (pairs replaced by product variables ``p = u v`` constrained by its AND-gate
+    penalty ``strength * (u v - 2 u p - 2 v p + 3 p)``, the most frequent pair first), with one difference:
+    ties are broken by variable order, not by hashing, so the BQM, and hence a seeded sampler's answer, is the
+    same in every process (``dimod.make_quadratic`` picks among equally frequent pairs by the hash of its
+    string product labels, which Python randomises per process).
 
     Args:
         poly: A BINARY or SPIN :class:`dimod.BinaryPolynomial` (SPIN is rewritten in bits ``(1 + s) / 2``,
@@ -366,7 +425,8 @@ def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Q
             docstring); a smaller value may not. 1.0 for a polynomial without such terms.
 
     Returns:
-        A :class:`Quadratization`; every variable of ``poly`` is a variable of its BQM.
+        A :class:`Quadratization`; every variable of ``poly`` is a variable of its BQM (sorted labels first),
+        and each product is labelled ``"u*v"`` like dimod's (prefixed with ``_`` until it is new).
 
     Raises:
         ValueError: If ``strength`` is not positive and finite, or a coefficient is not finite.
@@ -377,20 +437,39 @@ def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Q
         >>> poly = dimod.BinaryPolynomial({("a", "b", "c"): -1.0}, "BINARY")
         >>> reduced = quadratize(poly)
         >>> exact = dimod.ExactSolver().sample(reduced.bqm)
-        >>> float(exact.first.energy), len(reduced.hidden), reduced.strength
-        (-1.0, 1, 1.0)
+        >>> float(exact.first.energy), reduced.hidden, reduced.strength
+        (-1.0, ('a*b',), 1.0)
     """
-    binary = poly.to_binary() if poly.vartype is dimod.SPIN else poly
-    biases = {term: _check_finite(bias, f"the coefficient of the term {tuple(term)}") for term, bias in binary.items()}
-    total = sum(abs(bias) for term, bias in biases.items() if len(term) > 2)
+    terms, labels = BinaryTerms.from_model(poly)
+    total = sum(abs(bias) for term, bias in terms.terms.items() if len(term) > 2)
     if strength is None:
         strength = total if total > 0 else 1.0
-    elif not (math.isfinite(strength) and strength > 0):
+    elif not (isinstance(strength, numbers.Real) and math.isfinite(strength) and strength > 0):
         raise ValueError(f"strength must be positive and finite, got {strength!r}")
-    bqm = dimod.make_quadratic(binary, float(strength), dimod.BINARY)
-    bqm.add_variables_from((v, 0.0) for v in poly.variables if v not in bqm.variables)
-    hidden = tuple(v for v in bqm.variables if v not in poly.variables)
-    return Quadratization(bqm=bqm, hidden=hidden, strength=float(strength))
+    strength = float(strength)
+    reduced, products = _reduce_by_pairs(terms.terms, terms.num_variables)
+    names: list[Hashable] = list(labels)
+    taken = set(labels)
+    for u, v, _ in products:
+        name = f"{names[u]}*{names[v]}"
+        while name in taken:
+            name = "_" + name
+        taken.add(name)
+        names.append(name)
+    bqm = dimod.BinaryQuadraticModel(dimod.BINARY)
+    bqm.add_variables_from((v, 0.0) for v in names)
+    bqm.offset = terms.constant
+    for term, bias in reduced.items():
+        if len(term) == 1:
+            bqm.add_linear(names[term[0]], bias)
+        else:
+            bqm.add_quadratic(names[term[0]], names[term[1]], bias)
+    for u, v, p in products:  # dimod.generators.and_gate(u, v, p), scaled by the strength
+        bqm.add_quadratic(names[u], names[v], strength)
+        bqm.add_quadratic(names[u], names[p], -2.0 * strength)
+        bqm.add_quadratic(names[v], names[p], -2.0 * strength)
+        bqm.add_linear(names[p], 3.0 * strength)
+    return Quadratization(bqm=bqm, hidden=tuple(names[len(labels) :]), strength=strength)
 
 
 def sampleset_distribution(
