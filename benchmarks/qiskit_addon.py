@@ -5,9 +5,9 @@ Run ``python benchmarks/qiskit_addon.py [--quick]``. Two tables:
 1. Size: for three-layer nets of growing width, the number of polynomial terms and the seconds to build the
    ``OptimizationProblem`` (``fgl_optimization_problem``), to convert it to a ``dimod.BinaryPolynomial``
    (``optimization_problem_to_dimod``, the add-on's own converter) and to reduce it to a BQM
-   (``quadratize``, ``dimod.make_quadratic``), with the BQM's size.
+   (``quadratize``, dimod.make_quadratic's reduction), with the BQM's size.
 2. Answers on enumerable deep nets (seeds 0-9, output 0): how often ``DimodSolver`` reaches ``exact_fgl``
-   through ``make_quadratic`` with simulated annealing and with ``CIMSampler``, against
+   through ``quadratize`` with simulated annealing and with ``CIMSampler``, against
    ``deep_block_search`` (8 starts, block moves solved by simulated annealing), with mean wall times.
 """
 
@@ -30,7 +30,7 @@ from hiqlip_plugin.samplers.cim import CIMSampler
 
 
 def size_table(sizes_list):
-    print("| network | terms | build (s) | to dimod (s) | make_quadratic (s) | BQM variables | hidden |")
+    print("| network | terms | build (s) | to dimod (s) | quadratize (s) | BQM variables | hidden |")
     print("|---|---|---|---|---|---|---|")
     for sizes in sizes_list:
         net = random_relu_network(sizes, seed=0)
@@ -63,8 +63,8 @@ def solvers(seed):
         return result.value, result.wall_time
 
     return [
-        ("DimodSolver(SA, 100 reads), make_quadratic", addon(SimulatedAnnealingSampler(), num_reads=100)),
-        ("DimodSolver(CIMSampler, 32 reads), make_quadratic", addon(CIMSampler(), num_reads=32)),
+        ("DimodSolver(SA, 100 reads), quadratized", addon(SimulatedAnnealingSampler(), num_reads=100)),
+        ("DimodSolver(CIMSampler, 32 reads), quadratized", addon(CIMSampler(), num_reads=32)),
         ("deep_block_search (8 starts, SA blocks)", block),
     ]
 
