@@ -19,8 +19,8 @@ left is the same in both, and lives here, without importing either package:
 * :class:`ModelConversion`: the model with its labels and the package converter that reads a state back.
 
 **Quadratization strength.** The reduction of :func:`dimod.make_quadratic` replaces a pair product ``u v``
-by a new variable ``p`` and adds ``strength * (u v - 2 u p - 2 v p + 3 p)``, zero when ``p = u v`` and at least ``strength``
-otherwise. Terms of degree one and two are kept as they are; each term ``b * prod(x_T)`` of degree three or
+by a new variable ``p`` and adds ``strength * (u v - 2 u p - 2 v p + 3 p)``, zero when ``p = u v`` and at
+least ``strength`` otherwise. Terms of degree one and two are kept as they are; each term ``b * prod(x_T)`` of degree three or
 more becomes ``b`` times a product of original and product variables. When every product is right, the BQM's
 energy is exactly ``E(x)``; when one is wrong, each reduced term differs from ``b * prod(x_T)`` by at most
 ``|b|`` and the penalties add at least ``strength``. Hence with ``strength >= sum |b|`` over the terms of
@@ -82,8 +82,10 @@ def _check_finite(value: float, what: str) -> float:
 
 
 def _sorted_labels(labels: Iterable[Hashable]) -> list[Hashable]:
-    """Labels in sorted order (by type name and ``repr`` when they do not compare): a polynomial's terms
-    are sets, so sorting is the only order that does not depend on hashing."""
+    """Labels sorted (by type name and ``repr`` when they do not compare), an order free of hashing.
+
+    A polynomial's terms are sets, whose order depends on per-process string hashes.
+    """
     labels = list(labels)
     try:
         return sorted(labels)  # type: ignore[type-var]
@@ -136,6 +138,15 @@ class BinaryTerms:
         Raises:
             ValueError: If a coefficient is NaN or infinite (named in the message) or an index is out of
                 range.
+
+        Examples:
+            >>> from hiqlip_plugin.qiskit.model import BinaryTerms
+            >>> BinaryTerms.from_parts(2, linear=[1.0, 0.0], higher={(1, 0, 1): 2.0}).terms
+            {frozenset({0}): 1.0, frozenset({0, 1}): 2.0}
+            >>> BinaryTerms.from_parts(1, linear=[float("inf")], names=["a"])
+            Traceback (most recent call last):
+            ...
+            ValueError: the coefficient of the term ('a',) is inf: every coefficient must be a finite number
         """
         items: list[tuple[tuple[int, ...], float]] = []
         if linear is not None:
@@ -227,6 +238,12 @@ class BinaryTerms:
 
         Raises:
             ValueError: If ``labels`` has the wrong length or repeats.
+
+        Examples:
+            >>> from hiqlip_plugin.qiskit.model import BinaryTerms
+            >>> bqm = BinaryTerms.from_parts(2, constant=1.0, quadratic={(0, 1): -1.0}).to_model(["a", "b"])
+            >>> type(bqm).__name__, float(bqm.energy({"a": 1, "b": 1}))
+            ('BinaryQuadraticModel', 0.0)
         """
         labels = list(labels)
         if len(labels) != self.num_variables or len(set(labels)) != len(labels):
@@ -351,6 +368,13 @@ class Quadratization:
             :attr:`hidden` is the polynomial's energy.
         hidden: The product variables added by the reduction.
         strength: The penalty strength used.
+
+    Examples:
+        >>> import dimod
+        >>> from hiqlip_plugin.qiskit.model import quadratize
+        >>> reduced = quadratize(dimod.BinaryPolynomial({(0, 1, 2): 2.0, (0, 1, 3): 1.0}, "BINARY"))
+        >>> reduced.hidden, reduced.strength, reduced.bqm.num_variables
+        (('0*1',), 3.0, 5)
     """
 
     bqm: dimod.BinaryQuadraticModel
@@ -533,6 +557,14 @@ class SampledStates:
         timing: ``{"wall_s": seconds of the sample call including resolving the sample set, "sampler":
             the sampler's own info["timing"] ({} if it reports none)}``.
         quadratization: The :class:`Quadratization` sampled, if the polynomial was reduced to a BQM.
+
+    Examples:
+        >>> import dimod
+        >>> from hiqlip_plugin.qiskit.model import sample_model
+        >>> bqm = dimod.BQM({"a": -1.0}, {("a", "b"): 2.0}, 0.0, "SPIN")
+        >>> found = sample_model(dimod.ExactSolver(), bqm, ["a", "b"])
+        >>> found.states.tolist(), found.energies.tolist(), found.quadratization is None
+        ([[0, 0], [1, 0], [1, 1], [0, 1]], [3.0, -3.0, 1.0, -1.0], True)
     """
 
     states: np.ndarray
@@ -569,6 +601,24 @@ class SampledStates:
             **result_kwargs: Further arguments of ``_interpret`` (e.g. ``result_class``, and the arguments
                 of that class; the arguments above are positional only, so a result may take a
                 ``conversion``).
+
+        Examples:
+            >>> import dimod
+            >>> from qiskit_optimization import QuadraticProgram
+            >>> from qiskit_optimization.algorithms import OptimizationResultStatus, SolutionSample
+            >>> from hiqlip_plugin.qiskit.convert import quadratic_program_to_bqm
+            >>> from hiqlip_plugin.qiskit.model import sample_model
+            >>> from hiqlip_plugin.qiskit.optimizer import DimodOptimizer
+            >>> qp = QuadraticProgram()
+            >>> _ = qp.integer_var(0, 3, "n")
+            >>> qp.maximize(linear={"n": 1.0})
+            >>> conversion = quadratic_program_to_bqm(qp)
+            >>> found = sample_model(dimod.ExactSolver(), conversion.model, conversion.labels)
+            >>> optimizer = DimodOptimizer(dimod.ExactSolver())
+            >>> success = OptimizationResultStatus.SUCCESS
+            >>> result = found.interpret(optimizer, qp, conversion, SolutionSample, success)
+            >>> result.x.tolist(), [s.x.tolist() for s in result.samples]
+            ([3.0], [[3.0], [2.0], [1.0], [0.0]])
         """
         raw_samples = [
             solution_sample(x=x.astype(np.float64), fval=float(e), probability=float(p), status=success)
@@ -692,6 +742,20 @@ class ModelConversion:
         labels: The model label of each variable of the converted program, in order.
         converter: The package's converter (``QuadraticProgramToQubo`` or ``OptimizationProblemToHubo``);
             its ``interpret`` maps bits of the converted program to the original variables.
+
+    Examples:
+        >>> import dimod
+        >>> from qiskit_optimization import QuadraticProgram
+        >>> from qiskit_optimization.converters import QuadraticProgramToQubo
+        >>> from hiqlip_plugin.qiskit.model import ModelConversion
+        >>> qp = QuadraticProgram()
+        >>> _ = qp.integer_var(0, 2, "n")
+        >>> converter = QuadraticProgramToQubo()
+        >>> [v.name for v in converter.convert(qp).variables]
+        ['n@0', 'n@1']
+        >>> bqm = dimod.BQM({"n@0": 0.0, "n@1": 0.0}, {}, 0.0, "BINARY")
+        >>> ModelConversion(bqm, ("n@0", "n@1"), converter).interpret({"n@0": 1, "n@1": 1}).tolist()
+        [2.0]
     """
 
     model: DimodModel
