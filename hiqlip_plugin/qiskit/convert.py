@@ -213,7 +213,7 @@ def pauli_operator_to_bqm(operator: SparsePauliOp) -> dimod.BinaryQuadraticModel
 
     Raises:
         ValueError: If a term has an ``X`` or ``Y`` factor or more than two ``Z`` factors, or a coefficient
-            is not real.
+            is not real or not finite.
 
     Examples:
         >>> from qiskit.quantum_info import SparsePauliOp
@@ -224,6 +224,8 @@ def pauli_operator_to_bqm(operator: SparsePauliOp) -> dimod.BinaryQuadraticModel
     """
     operator = SparsePauliOp(operator).simplify(atol=0.0)
     coeffs = np.asarray(operator.coeffs)
+    if not np.all(np.isfinite(coeffs)):
+        raise ValueError("the operator has NaN or infinite coefficients: every coefficient must be a finite number")
     if np.any(np.abs(coeffs.imag) > 1e-12 * np.maximum(1.0, np.abs(coeffs.real))):
         raise ValueError("the operator has complex coefficients: it is not a real diagonal Hamiltonian")
     if np.any(operator.paulis.x):
