@@ -389,6 +389,8 @@ def test_incompatible_problems_and_bad_arguments_are_rejected():
         DimodSolver(dimod.ExactSolver(), penalty=-1.0)
     with pytest.raises(ValueError, match="penalty"):
         DimodSolver(dimod.ExactSolver(), penalty=float("nan"))
+    with pytest.raises(ValueError, match="strength"):
+        DimodSolver(dimod.ExactSolver(), strength=0.0)
 
 
 @pytest.mark.filterwarnings("ignore:All bqm biases are zero")

@@ -61,8 +61,8 @@ __all__ = [
     "ModelConversion",
     "Quadratization",
     "SampledStates",
-    "check_penalty",
     "check_problem_finite",
+    "check_positive",
     "check_sampler",
     "converted_labels",
     "program_names",
@@ -466,11 +466,7 @@ def quadratize(poly: dimod.BinaryPolynomial, strength: float | None = None) -> Q
     """
     terms, labels = BinaryTerms.from_model(poly)
     total = sum(abs(bias) for term, bias in terms.terms.items() if len(term) > 2)
-    if strength is None:
-        strength = total if total > 0 else 1.0
-    elif not (isinstance(strength, numbers.Real) and math.isfinite(strength) and strength > 0):
-        raise ValueError(f"strength must be positive and finite, got {strength!r}")
-    strength = float(strength)
+    strength = float(total if total > 0 else 1.0) if strength is None else check_positive(strength, "strength")
     reduced, products = _reduce_by_pairs(terms.terms, terms.num_variables)
     names: list[Hashable] = list(labels)
     taken = set(labels)
@@ -649,17 +645,26 @@ def check_sampler(sampler: Any) -> Any:
     return sampler
 
 
-def check_penalty(penalty: float | None) -> float | None:
-    """Return a constraint penalty weight if it is ``None`` or positive and finite, else raise ValueError.
+def check_positive(value: float | None, name: str) -> float | None:
+    """Return ``value`` as a float if it is positive and finite, ``None`` if it is ``None``; else raise ValueError.
+
+    For the optional weights (constraint ``penalty``, quadratization ``strength``), where ``None`` means
+    "derive one".
 
     Examples:
-        >>> from hiqlip_plugin.qiskit.model import check_penalty
-        >>> check_penalty(2.0), check_penalty(None)
+        >>> from hiqlip_plugin.qiskit.model import check_positive
+        >>> check_positive(2, "penalty"), check_positive(None, "penalty")
         (2.0, None)
+        >>> check_positive(0.0, "strength")
+        Traceback (most recent call last):
+        ...
+        ValueError: strength must be positive and finite (or None to derive one), got 0.0
     """
-    if penalty is not None and not (isinstance(penalty, numbers.Real) and math.isfinite(penalty) and penalty > 0):
-        raise ValueError(f"penalty must be positive and finite (or None to derive one), got {penalty!r}")
-    return penalty
+    if value is None:
+        return None
+    if isinstance(value, bool) or not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be positive and finite (or None to derive one), got {value!r}")
+    return float(value)
 
 
 def _as_polynomial(bqm: dimod.BinaryQuadraticModel) -> dimod.BinaryPolynomial:

@@ -35,7 +35,7 @@ from qiskit_optimization.algorithms import (
 from qiskit_optimization.converters import QuadraticProgramToQubo
 
 from hiqlip_plugin.qiskit.convert import quadratic_program_to_bqm
-from hiqlip_plugin.qiskit.model import check_penalty, check_problem_finite, sample_model
+from hiqlip_plugin.qiskit.model import check_positive, check_problem_finite, sample_model
 
 __all__ = ["DimodOptimizer"]
 
@@ -72,7 +72,7 @@ class DimodOptimizer(OptimizationAlgorithm):
         if not isinstance(sampler, dimod.Sampler):
             raise TypeError(f"sampler must be a dimod.Sampler, got {type(sampler).__name__}")
         self.sampler = sampler
-        self.penalty = check_penalty(penalty)
+        self.penalty = check_positive(penalty, "penalty")
         self.sample_kwargs = sample_kwargs
 
     def get_compatibility_msg(self, problem: QuadraticProgram) -> str:

@@ -46,7 +46,7 @@ from hiqlip_plugin.qiskit.model import (  # noqa: E402
     BinaryTerms,
     DimodModel,
     ModelConversion,
-    check_penalty,
+    check_positive,
     check_problem_finite,
     converted_labels,
     program_names,
@@ -123,7 +123,7 @@ def optimization_problem_to_dimod(
     """
     vartype = dimod.as_vartype(vartype)
     check_problem_finite(problem)
-    converter = OptimizationProblemToHubo(penalty=check_penalty(penalty))
+    converter = OptimizationProblemToHubo(penalty=check_positive(penalty, "penalty"))
     converted = converter.convert(problem)
     out_labels = converted_labels(
         [v.name for v in problem.variables], [v.name for v in converted.variables], labels

@@ -50,7 +50,7 @@ from qiskit_addon_opt_mapper.solvers.solver import SolutionSample  # noqa: E402
 
 from hiqlip_plugin.qiskit.model import (  # noqa: E402
     Quadratization,
-    check_penalty,
+    check_positive,
     check_problem_finite,
     check_sampler,
     sample_model,
@@ -134,7 +134,7 @@ class DimodSolver(OptimizationSolver):
 
     Raises:
         TypeError: If ``sampler`` is not a dimod sampler.
-        ValueError: If ``penalty`` is not positive.
+        ValueError: If ``penalty`` or ``strength`` is not positive and finite.
 
     Examples:
         >>> import dimod
@@ -152,8 +152,8 @@ class DimodSolver(OptimizationSolver):
         self, sampler: Any, *, penalty: float | None = None, strength: float | None = None, **sample_kwargs: Any
     ) -> None:
         self.sampler = check_sampler(sampler)
-        self.penalty = check_penalty(penalty)
-        self.strength = strength
+        self.penalty = check_positive(penalty, "penalty")
+        self.strength = check_positive(strength, "strength")
         self.sample_kwargs = sample_kwargs
 
     def get_compatibility_msg(self, problem: OptimizationProblem) -> str:
