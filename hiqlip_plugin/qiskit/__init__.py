@@ -79,7 +79,24 @@ _ADDON_NAMES = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the add-on names on first use (:mod:`hiqlip_plugin.qiskit.addon`)."""
+    """Import the add-on names on first use (:mod:`hiqlip_plugin.qiskit.addon`).
+
+    Examples:
+        >>> import hiqlip_plugin.qiskit
+        >>> hiqlip_plugin.qiskit.DimodSolver.__module__
+        'hiqlip_plugin.qiskit.solver'
+    """
     if name in _ADDON_NAMES:
         return getattr(importlib.import_module(f"{__name__}.{_ADDON_NAMES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """List the add-on names too.
+
+    Examples:
+        >>> import hiqlip_plugin.qiskit
+        >>> "fgl_optimization_problem" in dir(hiqlip_plugin.qiskit)
+        True
+    """
+    return sorted({*globals(), *_ADDON_NAMES})
