@@ -17,8 +17,8 @@ from hiqlip_plugin.qiskit.convert import (
     bqm_to_quadratic_program,
     pauli_operator_to_bqm,
     quadratic_program_to_bqm,
-    sampleset_distribution,
 )
+from hiqlip_plugin.qiskit.model import sampleset_distribution
 
 ODD_LABELS = [0, "c", ("a",), (("a",),), frozenset({1}), -7, 2.5, "x0", ("s", 3), True]
 
@@ -243,3 +243,31 @@ def test_sampleset_distribution_rejects_bad_samplesets():
         sampleset_distribution(ss, ["b"])
     with pytest.raises(SamplerOutputError, match="no samples"):
         sampleset_distribution(ss.truncate(0), ["a"])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # qiskit's own arithmetic on inf
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_coefficients_are_rejected_both_ways(bad):
+    # dimod -> Qiskit: a NaN or infinite bias, coupling or offset
+    for bqm in (
+        dimod.BQM({"a": bad}, {}, 0.0, "BINARY"),
+        dimod.BQM({"a": 0.0, "b": 1.0}, {("a", "b"): bad}, 0.0, "SPIN"),
+        dimod.BQM({"a": 1.0}, {}, bad, "SPIN"),
+    ):
+        with pytest.raises(ValueError, match="finite"):
+            bqm_to_quadratic_program(bqm)
+    # Qiskit -> dimod: objective, constraint coefficient, right-hand side, operator
+    for part in ("constant", "linear", "quadratic", "constraint", "rhs"):
+        qp = QuadraticProgram()
+        qp.binary_var("a")
+        qp.binary_var("b")
+        qp.minimize(
+            constant=bad if part == "constant" else 0.0,
+            linear={"a": bad if part == "linear" else 1.0},
+            quadratic={("a", "b"): bad if part == "quadratic" else 1.0},
+        )
+        qp.linear_constraint({"a": bad if part == "constraint" else 1, "b": 1}, "<=", bad if part == "rhs" else 1, "cap")
+        with pytest.raises(ValueError, match="finite"):
+            quadratic_program_to_bqm(qp)
+    with pytest.raises(ValueError, match="finite"):
+        pauli_operator_to_bqm(SparsePauliOp(["ZZ", "IZ"], [bad, 1.0]))

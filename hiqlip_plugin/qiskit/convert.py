@@ -37,7 +37,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import dimod
@@ -47,22 +47,20 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_optimization import QuadraticProgram
 from qiskit_optimization.converters import QuadraticProgramToQubo
 
-from hiqlip_plugin.exceptions import SamplerOutputError
+from hiqlip_plugin.qiskit.model import (
+    BinaryTerms,
+    ModelConversion,
+    check_problem_finite,
+    converted_labels,
+    program_names,
+)
 
 __all__ = [
     "QuboConversion",
     "bqm_to_quadratic_program",
     "quadratic_program_to_bqm",
     "pauli_operator_to_bqm",
-    "sampleset_distribution",
 ]
-
-
-def _program_names(labels: Sequence[Hashable]) -> list[str]:
-    """Qiskit variable names for dimod labels: the labels themselves if all are non-empty strings."""
-    if all(isinstance(v, str) and v for v in labels):
-        return [str(v) for v in labels]
-    return [f"x{i}" for i in range(len(labels))]
 
 
 def bqm_to_quadratic_program(bqm: dimod.BinaryQuadraticModel, *, name: str = "") -> QuadraticProgram:
@@ -77,6 +75,10 @@ def bqm_to_quadratic_program(bqm: dimod.BinaryQuadraticModel, *, name: str = "")
         (named by the label when every label is a non-empty string, otherwise ``"x{i}"``), with
         ``objective.evaluate(x) == bqm.energy(sample)`` on every state.
 
+    Raises:
+        TypeError: If ``bqm`` is not a :class:`dimod.BinaryQuadraticModel`.
+        ValueError: If a bias or the offset is NaN or infinite.
+
     Examples:
         >>> import dimod
         >>> from hiqlip_plugin.qiskit.convert import bqm_to_quadratic_program
@@ -84,31 +86,30 @@ def bqm_to_quadratic_program(bqm: dimod.BinaryQuadraticModel, *, name: str = "")
         >>> [v.name for v in qp.variables], float(qp.objective.evaluate([1, 1]))
         (['x0', 'x1'], 1.0)
     """
-    binary = bqm.binary if bqm.vartype is dimod.SPIN else bqm
-    order = list(binary.variables)
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise TypeError(f"bqm must be a dimod.BinaryQuadraticModel, got {type(bqm).__name__}")
+    terms, labels = BinaryTerms.from_model(bqm)
+    linear, quadratic, _ = terms.by_degree()
     program = QuadraticProgram(name)
-    for var_name in _program_names(order):
+    for var_name in program_names(labels):
         program.binary_var(var_name)
-    linear, (rows, cols, values), offset = binary.to_numpy_vectors(variable_order=order)
-    quadratic = {(int(i), int(j)): float(v) for i, j, v in zip(rows, cols, values, strict=True)}
-    program.minimize(constant=float(offset), linear=np.asarray(linear, dtype=np.float64), quadratic=quadratic)
+    program.minimize(constant=terms.constant, linear=linear, quadratic=quadratic)
     return program
 
 
 @dataclass(frozen=True, eq=False)
-class QuboConversion:
+class QuboConversion(ModelConversion):
     """A quadratic program as a BQM to minimise, with what is needed to read samples back.
 
-    Built by :func:`quadratic_program_to_bqm`.
+    Built by :func:`quadratic_program_to_bqm`; :attr:`model` is the BQM (also :attr:`bqm`), BINARY or SPIN.
+    Its energy is the objective of the converted program: the original objective (minimise) or minus it
+    (maximise), plus penalties for violated constraints. :attr:`converter` is the
+    :class:`~qiskit_optimization.converters.QuadraticProgramToQubo` that produced :attr:`qubo`; its
+    ``penalty`` is the weight used (the derived one when none was given).
 
     Attributes:
-        bqm: The BQM (BINARY or SPIN). Its energy is the objective of the converted program: the original
-            objective (minimise) or minus it (maximise), plus penalties for violated constraints.
         program: The original program.
         qubo: The converted unconstrained binary minimisation program.
-        converter: The :class:`~qiskit_optimization.converters.QuadraticProgramToQubo` that produced
-            :attr:`qubo`; its ``penalty`` is the weight used (the derived one when none was given).
-        labels: The BQM label of each variable of :attr:`qubo`, in order.
 
     Examples:
         >>> from qiskit_optimization import QuadraticProgram
@@ -123,33 +124,13 @@ class QuboConversion:
         ([3.0], -3.0)
     """
 
-    bqm: dimod.BinaryQuadraticModel
     program: QuadraticProgram
     qubo: QuadraticProgram
-    converter: QuadraticProgramToQubo
-    labels: tuple[Hashable, ...]
 
-    def interpret(self, sample: Mapping[Hashable, float]) -> np.ndarray:
-        """Return the values of the original program's variables for one sample of :attr:`bqm`.
-
-        Args:
-            sample: A value for every label of :attr:`bqm` (0/1, or -1/+1 for a SPIN model).
-
-        Returns:
-            The assignment ``x`` of :attr:`program` (integers decoded from their bits, slack variables
-            dropped), as floats.
-
-        Raises:
-            SamplerOutputError: If a label is missing or a value is not of the BQM's vartype.
-        """
-        try:
-            values = np.array([sample[v] for v in self.labels], dtype=np.float64)
-        except KeyError as err:
-            raise SamplerOutputError(f"sample lacks variable {err.args[0]!r}") from None
-        if not np.all(np.isin(values, list(self.bqm.vartype.value))):
-            raise SamplerOutputError(f"sample values must be in {sorted(self.bqm.vartype.value)}")
-        bits = (values + 1) / 2 if self.bqm.vartype is dimod.SPIN else values
-        return np.asarray(self.converter.interpret(bits), dtype=np.float64)
+    @property
+    def bqm(self) -> dimod.BinaryQuadraticModel:
+        """The BQM (same as :attr:`model`)."""
+        return self.model  # type: ignore[return-value]
 
 
 def quadratic_program_to_bqm(
@@ -180,7 +161,8 @@ def quadratic_program_to_bqm(
     Raises:
         qiskit_optimization.QiskitOptimizationError: If the program has continuous variables or quadratic
             constraints.
-        ValueError: If ``labels`` has the wrong length or its labels repeat or collide with converter names.
+        ValueError: If a coefficient, constant or right-hand side is NaN or infinite, or ``labels`` has the
+            wrong length or its labels repeat or collide with converter names.
 
     Examples:
         >>> from qiskit_optimization import QuadraticProgram
@@ -195,28 +177,24 @@ def quadratic_program_to_bqm(
         (-1.0, 8.0)
     """
     vartype = dimod.as_vartype(vartype)
+    check_problem_finite(program)
     converter = QuadraticProgramToQubo(penalty=penalty)
     qubo = converter.convert(program)
-    names = [v.name for v in qubo.variables]
-    out_labels: list[Hashable] = names
-    if labels is not None:
-        labels = list(labels)
-        if len(labels) != program.get_num_vars():
-            raise ValueError(f"labels has {len(labels)} entries, the program has {program.get_num_vars()} variables")
-        relabel = dict(zip((v.name for v in program.variables), labels, strict=True))
-        out_labels = [relabel.get(n, n) for n in names]
-        if len(set(out_labels)) != len(out_labels):
-            raise ValueError("labels repeat or collide with the names of variables created by the converter")
-    bqm = dimod.BinaryQuadraticModel(dimod.BINARY)
-    bqm.add_variables_from(zip(out_labels, qubo.objective.linear.to_array().tolist(), strict=True))
-    for (i, j), bias in qubo.objective.quadratic.to_dict().items():
-        if i == j:
-            bqm.add_linear(out_labels[i], bias)  # x^2 = x for a bit
-        else:
-            bqm.add_quadratic(out_labels[i], out_labels[j], bias)
-    bqm.offset = float(qubo.objective.constant)
+    out_labels = converted_labels(
+        [v.name for v in program.variables], [v.name for v in qubo.variables], labels
+    )
+    objective = qubo.objective
+    terms = BinaryTerms.from_parts(
+        qubo.get_num_vars(),
+        constant=objective.constant,
+        linear=objective.linear.to_array(),
+        quadratic=objective.quadratic.to_dict(),
+    )
+    bqm = terms.to_model(out_labels)
     bqm.change_vartype(vartype, inplace=True)
-    return QuboConversion(bqm=bqm, program=program, qubo=qubo, converter=converter, labels=tuple(out_labels))
+    return QuboConversion(
+        model=bqm, labels=tuple(out_labels), converter=converter, program=program, qubo=qubo
+    )
 
 
 def pauli_operator_to_bqm(operator: SparsePauliOp) -> dimod.BinaryQuadraticModel:
@@ -235,7 +213,7 @@ def pauli_operator_to_bqm(operator: SparsePauliOp) -> dimod.BinaryQuadraticModel
 
     Raises:
         ValueError: If a term has an ``X`` or ``Y`` factor or more than two ``Z`` factors, or a coefficient
-            is not real.
+            is not real or not finite.
 
     Examples:
         >>> from qiskit.quantum_info import SparsePauliOp
@@ -246,6 +224,8 @@ def pauli_operator_to_bqm(operator: SparsePauliOp) -> dimod.BinaryQuadraticModel
     """
     operator = SparsePauliOp(operator).simplify(atol=0.0)
     coeffs = np.asarray(operator.coeffs)
+    if not np.all(np.isfinite(coeffs)):
+        raise ValueError("the operator has NaN or infinite coefficients: every coefficient must be a finite number")
     if np.any(np.abs(coeffs.imag) > 1e-12 * np.maximum(1.0, np.abs(coeffs.real))):
         raise ValueError("the operator has complex coefficients: it is not a real diagonal Hamiltonian")
     if np.any(operator.paulis.x):
@@ -263,44 +243,3 @@ def pauli_operator_to_bqm(operator: SparsePauliOp) -> dimod.BinaryQuadraticModel
         else:
             raise ValueError(f"a term acts on {len(qubits)} qubits: only Z and ZZ terms map to an Ising model")
     return bqm
-
-
-def sampleset_distribution(
-    sampleset: dimod.SampleSet, variables: Iterable[Hashable]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the distinct states of a sample set as bits, with their empirical probabilities.
-
-    Args:
-        sampleset: Samples of a BINARY or SPIN problem (SPIN values are mapped to bits by ``(1 + s) / 2``).
-        variables: The order of the columns of the returned states; must be the sample set's variables.
-
-    Returns:
-        ``(states, probabilities)``: distinct 0/1 states of shape ``(k, n)`` (``uint8``) and their share of
-        the reads (``num_occurrences`` over the total), summing to one. Without variables, the single empty
-        state with probability one.
-
-    Raises:
-        SamplerOutputError: If the sample set has no rows (but variables) or its variables are not
-            ``variables``.
-
-    Examples:
-        >>> import dimod
-        >>> from hiqlip_plugin.qiskit.convert import sampleset_distribution
-        >>> ss = dimod.SampleSet.from_samples([{"a": -1, "b": 1}] * 3 + [{"a": 1, "b": 1}], "SPIN", 0)
-        >>> states, probabilities = sampleset_distribution(ss, ["b", "a"])
-        >>> states.tolist(), probabilities.tolist()
-        ([[1, 0], [1, 1]], [0.75, 0.25])
-    """
-    order = list(variables)
-    if len(order) != len(sampleset.variables) or set(order) != set(sampleset.variables):
-        raise SamplerOutputError("the sampler returned samples of other variables than the problem's")
-    if not order:  # an empty problem has exactly one state, however many rows the sampler returned
-        return np.zeros((1, 0), dtype=np.uint8), np.ones(1)
-    if len(sampleset) == 0:
-        raise SamplerOutputError("the sampler returned no samples")
-    aggregated = sampleset.aggregate()
-    columns = [aggregated.variables.index(v) for v in order]
-    values = aggregated.record.sample[:, columns]
-    states = (values + 1) // 2 if aggregated.vartype is dimod.SPIN else values
-    occurrences = aggregated.record.num_occurrences.astype(np.float64)
-    return states.astype(np.uint8), occurrences / occurrences.sum()

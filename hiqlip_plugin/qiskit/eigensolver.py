@@ -35,7 +35,8 @@ from qiskit_optimization.minimum_eigensolvers import (
     SamplingMinimumEigensolverResult,
 )
 
-from hiqlip_plugin.qiskit.convert import pauli_operator_to_bqm, sampleset_distribution
+from hiqlip_plugin.qiskit.convert import pauli_operator_to_bqm
+from hiqlip_plugin.qiskit.model import sampleset_distribution
 
 __all__ = ["DimodMinimumEigensolver", "diagonal_values"]
 

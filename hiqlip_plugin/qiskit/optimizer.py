@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import dimod
-import numpy as np
 from qiskit_optimization import QuadraticProgram
 from qiskit_optimization.algorithms import (
     OptimizationAlgorithm,
@@ -35,7 +34,8 @@ from qiskit_optimization.algorithms import (
 )
 from qiskit_optimization.converters import QuadraticProgramToQubo
 
-from hiqlip_plugin.qiskit.convert import quadratic_program_to_bqm, sampleset_distribution
+from hiqlip_plugin.qiskit.convert import quadratic_program_to_bqm
+from hiqlip_plugin.qiskit.model import check_positive, check_problem_finite, sample_model
 
 __all__ = ["DimodOptimizer"]
 
@@ -71,10 +71,8 @@ class DimodOptimizer(OptimizationAlgorithm):
     def __init__(self, sampler: dimod.Sampler, *, penalty: float | None = None, **sample_kwargs: Any) -> None:
         if not isinstance(sampler, dimod.Sampler):
             raise TypeError(f"sampler must be a dimod.Sampler, got {type(sampler).__name__}")
-        if penalty is not None and not penalty > 0:
-            raise ValueError(f"penalty must be positive, got {penalty!r}")
         self.sampler = sampler
-        self.penalty = penalty
+        self.penalty = check_positive(penalty, "penalty")
         self.sample_kwargs = sample_kwargs
 
     def get_compatibility_msg(self, problem: QuadraticProgram) -> str:
@@ -107,27 +105,11 @@ class DimodOptimizer(OptimizationAlgorithm):
 
         Raises:
             QiskitOptimizationError: If the problem is incompatible (see :meth:`get_compatibility_msg`).
+            ValueError: If a coefficient, constant or right-hand side of the problem is NaN or infinite.
             SamplerOutputError: If the sampler returns no samples or samples of other variables.
         """
+        check_problem_finite(problem)  # before the compatibility check, which misreads NaN
         self._verify_compatibility(problem)
         conversion = quadratic_program_to_bqm(problem, penalty=self.penalty)
-        sampleset = self.sampler.sample(conversion.bqm, **self.sample_kwargs)
-        states, probabilities = sampleset_distribution(sampleset, conversion.labels)
-        energies = conversion.bqm.energies((states, conversion.labels))
-        raw_samples = [
-            SolutionSample(
-                x=x.astype(np.float64),
-                fval=float(energy),
-                probability=float(probability),
-                status=OptimizationResultStatus.SUCCESS,
-            )
-            for x, energy, probability in zip(states, energies, probabilities, strict=True)
-        ]
-        samples, best = self._interpret_samples(problem, raw_samples, conversion.converter)
-        return self._interpret(
-            x=best.x,
-            problem=problem,
-            converters=conversion.converter,
-            samples=samples,
-            raw_results=sampleset,
-        )
+        sampled = sample_model(self.sampler, conversion.bqm, conversion.labels, **self.sample_kwargs)
+        return sampled.interpret(self, problem, conversion, SolutionSample, OptimizationResultStatus.SUCCESS)
