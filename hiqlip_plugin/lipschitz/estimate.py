@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, as_completed
@@ -562,11 +563,15 @@ def estimate_lipschitz(
     return LipschitzReport(network.layer_sizes, norm, tuple(estimates), time.perf_counter() - start)
 
 
+_GENERIC_ADVICE = re.compile(r";\s*use [^)]*")
+"""A solver error's generic "; use ..." advice, replaced in notes by :func:`_fallback_advice`'s call."""
+
+
 def _fallback_advice(network: ReLUNetwork, output: int | None, norm: Norm, budget: Budget) -> str:
     """What to run for a certified SDP bound when :func:`estimate_lipschitz` fell back to the norm product."""
     target = "direction=c" if output is None else f"output={output}"
-    if budget.limited and budget.expired():
-        return "the time limit was spent: give estimate_lipschitz a larger time_limit for the SDP"
+    if budget.expired():
+        return "give estimate_lipschitz a larger time_limit for the SDP"
     if network.num_layers == 2:
         call = f"sdp_bound(network, {target}, norm={norm!r}, solver='mixing')"
         return f"for the SDP bound, run {call} (the mixing method has no size limit)"
@@ -608,10 +613,13 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     method = upper
     if upper != "product" and budget.expired():
         method = "product"
-        notes.append(f"SDP skipped: the time limit was spent; {_fallback_advice(network, output, norm, budget)}")
+        notes.append("SDP skipped, the norm product is reported: the time limit was spent (give "
+                     "estimate_lipschitz a larger time_limit)")
     bound, bound_notes = _upper_bound(network, c, norm, method, seed, budget.fraction(0.6).seconds())
     if bound_notes and bound.method == "product" and norm != "1":
-        bound_notes = [f"{note}; {_fallback_advice(network, output, norm, budget)}" for note in bound_notes]
+        # the solver's own generic advice may not fit this network: give the call that does
+        advice = _fallback_advice(network, output, norm, budget)
+        bound_notes = [f"{_GENERIC_ADVICE.sub('', note)}; {advice}" for note in bound_notes]
     notes += bound_notes
     if bound.value < certificate.value * (1 - 1e-9) - 1e-12:
         raise SolverFailedError(
