@@ -301,3 +301,25 @@ def test_torch_module_is_accepted_and_non_relu_refused():
 def test_bad_seeds_and_time_limits_name_the_argument(kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
         estimate_lipschitz(random_relu_network((4, 3, 2), seed=0), **kwargs)
+
+
+def test_blas_threads_are_set_for_the_call_and_restored(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from hiqlip_plugin.lipschitz import estimate as estimate_module
+
+    seen = []
+    real = estimate_module._estimate_one
+
+    def spy(*args, **kwargs):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(estimate_module, "_estimate_one", spy)
+    before = [i["num_threads"] for i in threadpool_info()]
+    target = 2 if set(before) == {1} else 1  # differs from the current setting, so the test can fail
+    net = random_relu_network((6, 5, 2), seed=0)
+    estimate_lipschitz(net, seed=0, blas_threads=target)
+    assert seen == [{target}, {target}] and [i["num_threads"] for i in threadpool_info()] == before
+    with pytest.raises(ValueError, match="blas_threads"):
+        estimate_lipschitz(net, blas_threads=0)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -42,8 +43,9 @@ from typing import Any, Literal
 import dimod
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
-from hiqlip_plugin._validation import check_seed
+from hiqlip_plugin._validation import check_integer, check_seed
 from hiqlip_plugin.budget import Budget
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SamplerOutputError, SolverFailedError, TimeLimitExceeded
 from hiqlip_plugin.ising import checked_samples
@@ -56,13 +58,19 @@ from hiqlip_plugin.lipschitz.realizability import check_realizability
 from hiqlip_plugin.lipschitz.sampling import sampled_lipschitz
 from hiqlip_plugin.network import ReLUNetwork
 
-__all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_EXACT_BITS", "DEFAULT_CAPACITY"]
+__all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_EXACT_BITS", "DEFAULT_CAPACITY",
+           "DEFAULT_BLAS_THREADS"]
 
 AUTO_EXACT_BITS = 20
 """With ``exact="auto"``, enumerate exactly when at most ``2**AUTO_EXACT_BITS`` cases are needed."""
 
 DEFAULT_CAPACITY = 100
 """Capacity (spins) of the default simulated CIM; larger problems go through the hierarchical composite."""
+
+DEFAULT_BLAS_THREADS = 1
+"""BLAS threads :func:`estimate_lipschitz` allows itself (set with threadpoolctl for the call only). Its matrix
+products are small and many; one thread avoids oversubscribing the cores, and parallelism comes from running
+outputs on an ``executor``. Measurements: ``docs/benchmarks.md``, "BLAS threads"."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -430,11 +438,15 @@ class _Job:
     sampling: bool
     seed: int | None
     time_limit: float | Budget | None
+    blas_threads: int | None
+    pid: int
 
     def __call__(self) -> LipschitzEstimate:
         budget = self.time_limit if isinstance(self.time_limit, Budget) else Budget(self.time_limit)
-        return _estimate_one(self.network, self.output, self.direction, self.norm, self.search, self.upper,
-                             self.exact, self.realizability, self.sampling, self.seed, budget)
+        # the calling process set its BLAS threads already; a worker process sets its own
+        with threadpool_limits(self.blas_threads if os.getpid() != self.pid else None, user_api="blas"):
+            return _estimate_one(self.network, self.output, self.direction, self.norm, self.search, self.upper,
+                                 self.exact, self.realizability, self.sampling, self.seed, budget)
 
 
 def _run_job(job: _Job) -> LipschitzEstimate:
@@ -471,6 +483,7 @@ def estimate_lipschitz(
     progress: bool | None = None,
     sampler_kwargs: dict[str, Any] | None = None,
     executor: Executor | None = None,
+    blas_threads: int | None = DEFAULT_BLAS_THREADS,
 ) -> LipschitzReport:
     """Estimate the global Lipschitz constant of ``network`` with a certified bracket per output.
 
@@ -505,6 +518,8 @@ def estimate_lipschitz(
         executor: Any :class:`concurrent.futures.Executor` (a thread or process pool, or a Dask client's
             ``get_executor()``): outputs run in parallel on it, and the report equals the serial one
             (timings aside). ``None``: one after the other in this process.
+        blas_threads: BLAS threads for the call (threadpoolctl; restored afterwards, and set in executor
+            worker processes too); ``None`` leaves them as they are. Default :data:`DEFAULT_BLAS_THREADS`.
 
     Returns:
         A :class:`LipschitzReport`.
@@ -529,6 +544,7 @@ def estimate_lipschitz(
     if exact is not True and exact is not False and exact != "auto":
         raise ValueError(f"exact must be 'auto', True or False, got {exact!r}")
     seed = check_seed(seed)
+    blas_threads = None if blas_threads is None else check_integer(blas_threads, "blas_threads", 1)
     budget = Budget(time_limit)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
@@ -537,7 +553,7 @@ def estimate_lipschitz(
 
     def job(output: int | None, c: np.ndarray, limit: float | Budget | None) -> _Job:
         return _Job(network, output, c, norm, search, upper, exact, realizability, sampling,
-                    _output_seed(seed, output), limit)
+                    _output_seed(seed, output), limit, blas_threads, os.getpid())
 
     bar: Any = None
     if progress:
@@ -545,19 +561,20 @@ def estimate_lipschitz(
 
         bar = tqdm(total=len(targets), desc="outputs", unit="output")
     estimates: list[LipschitzEstimate] = []
-    if executor is None:
-        for index, (output, c) in enumerate(targets):
-            estimates.append(job(output, c, budget.share(len(targets) - index))())
-            if bar is not None:
-                bar.update()
-    else:
-        share = None if time_limit is None else budget.share(len(targets)).seconds()
-        futures = [executor.submit(_run_job, job(output, c, share)) for output, c in targets]
-        for future in as_completed(futures):
-            future.result()
-            if bar is not None:
-                bar.update()
-        estimates = [future.result() for future in futures]
+    with threadpool_limits(blas_threads, user_api="blas"):
+        if executor is None:
+            for index, (output, c) in enumerate(targets):
+                estimates.append(job(output, c, budget.share(len(targets) - index))())
+                if bar is not None:
+                    bar.update()
+        else:
+            share = None if time_limit is None else budget.share(len(targets)).seconds()
+            futures = [executor.submit(_run_job, job(output, c, share)) for output, c in targets]
+            for future in as_completed(futures):
+                future.result()
+                if bar is not None:
+                    bar.update()
+            estimates = [future.result() for future in futures]
     if bar is not None:
         bar.close()
     return LipschitzReport(network.layer_sizes, norm, tuple(estimates), time.perf_counter() - start)
