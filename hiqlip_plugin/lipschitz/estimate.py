@@ -249,7 +249,7 @@ class LipschitzReport:
         header = (
             f"l_{self.norm} Lipschitz estimates for a {'-'.join(map(str, self.layer_sizes))} ReLU network "
             f"({self.wall_time:.2f} s)\n"
-            "  L: the true Lipschitz constant; FGL: its formal global bound, L <= FGL\n"
+            "  L: the true Lipschitz constant; FGL: the formal global Lipschitz constant, L <= FGL\n"
         )
         columns = ("output", "bracket", "lower", "upper", "gap", "sampled", "lower from", "upper from", "time s",
                    "note")
