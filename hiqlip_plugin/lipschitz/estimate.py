@@ -253,19 +253,19 @@ class LipschitzReport:
         )
         columns = ("output", "bracket", "lower", "upper", "gap", "sampled", "lower from", "upper from", "time s",
                    "note")
-        rows, footnotes = [], []
+        rows, footnotes = [], {}  # note -> the outputs it concerns; numbered in order of appearance
         for e in self.estimates:
-            marks = []
             for note in e.notes:
-                footnotes.append(f"  [{len(footnotes) + 1}] output {e.output if e.output is not None else 'c'}: "
-                                 f"{note}")
-                marks.append(f"[{len(footnotes)}]")
-            rows += e._rows(" ".join(marks))
+                footnotes.setdefault(note, []).append(str(e.output) if e.output is not None else "c")
+            rows += e._rows(" ".join(f"[{list(footnotes).index(note) + 1}]" for note in e.notes))
         widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
         lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
         if footnotes:
-            lines += ["notes:", *footnotes]
+            lines.append("notes:")
+            for number, (note, labels) in enumerate(footnotes.items(), start=1):
+                which = f"output {labels[0]}" if len(labels) == 1 else f"outputs {', '.join(labels)}"
+                lines.append(f"  [{number}] {which}: {note}")
         return header + "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Any:
@@ -627,11 +627,10 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     timings["witness"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    method = upper
+    method, skipped = upper, []
     if upper != "product" and budget.expired():
         method = "product"
-        notes.append("SDP skipped, the norm product is reported: the time limit was spent (give "
-                     "estimate_lipschitz a larger time_limit)")
+        skipped.append("the SDP (the norm product is reported)")
     bound, bound_notes = _upper_bound(network, c, norm, method, seed, budget.fraction(0.6).seconds())
     if bound_notes and bound.method == "product" and norm != "1":
         # the solver's own generic advice may not fit this network: give the call that does
@@ -649,7 +648,7 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     if realizability:
         tick = time.perf_counter()
         if budget.expired():
-            notes.append("realizability not checked: the time limit was spent (give a larger time_limit)")
+            skipped.append("the realizability LP")
         else:
             try:
                 attained = check_realizability(network, certificate.patterns,
@@ -661,10 +660,12 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     if sampling:
         tick = time.perf_counter()
         if budget.expired():
-            notes.append("sampling skipped: the time limit was spent (give a larger time_limit)")
+            skipped.append("sampling")
         else:
             sampled = sampled_lipschitz(network, direction=c, norm=norm, seed=seed, time_limit=budget).value
         timings["sampling"] = time.perf_counter() - tick
+    if skipped:
+        notes.append(f"the time limit was spent before {', '.join(skipped)}: skipped (give a larger time_limit)")
     bound_method = f"{bound.method} ({bound.solver})"
     exact_flag = proven or math.isclose(certificate.value, bound.value, rel_tol=1e-9)
     return LipschitzEstimate(
