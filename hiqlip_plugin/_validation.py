@@ -37,17 +37,15 @@ def _real(value: Any, name: str, what: str) -> float:
 
 
 def check_positive(value: Any, name: str) -> float:
-    """Return ``value`` as a positive finite float (seconds, radii, caps), else raise ValueError.
+    """Return ``value`` as a positive finite float (seconds, radii, caps): TypeError for anything but a real
+    number (strings and bools included), ValueError for zero, negative, NaN or infinite values.
 
     Examples:
         >>> from hiqlip_plugin._validation import check_positive
         >>> check_positive(2, "time_limit")
         2.0
     """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
+    number = _real(value, name, "a positive number")
     if not (np.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return number

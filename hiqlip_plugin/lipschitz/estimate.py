@@ -10,13 +10,18 @@
    moves (:func:`~hiqlip_plugin.lipschitz.deep.deep_block_search`) whose sub-problems go to the same sampler.
    Every witness is a :class:`~hiqlip_plugin.Certificate` re-verified from the weights.
 2. **Upper bound** (sound): the SDP relaxation with a certified dual value and/or the norm product; the
-   smaller sound value is reported with its method.
+   smaller sound value is reported with its method. When exact enumeration proved the witness optimal, the
+   upper end is the witness itself (gap 0) and the relaxation's value stays visible as ``bound``.
 3. **Realizability**: an LP decides whether the witness pattern occurs at some input; if so, the witness is
    also a lower bound on the TRUE Lipschitz constant (and the FGL is attained when the witness is exact).
 4. **Sampling**: the largest gradient norm found at sampled inputs, a lower bound on the true constant.
 
-So a user reads ``sampled <= L <= FGL`` and ``lower <= FGL <= upper``. A heuristic value is never reported
-as an upper bound.
+So a user reads ``max(sampled, lower if attained) <= L <= FGL`` and ``lower <= FGL <= upper``; the table
+prints both brackets per output. A heuristic value is never reported as an upper bound.
+
+**Time.** With ``time_limit`` every stage shares one :class:`~hiqlip_plugin.budget.Budget` and stops within
+one indivisible step; **seeds** are derived per output from ``(seed, output)``; an ``executor`` runs the
+outputs in parallel with the same report.
 
 Examples:
     >>> from hiqlip_plugin import estimate_lipschitz
