@@ -137,7 +137,7 @@ class Budget:
         if not self.limited:
             return Budget._until(math.inf, 0.0, self._clock)
         now = self._clock()
-        return Budget._until(now + share * max(self.deadline - now, 0.0), now, self._clock)
+        return Budget._until(min(self.deadline, now + share * max(self.deadline - now, 0.0)), now, self._clock)
 
     def share(self, parts: int) -> Budget:
         """A child budget of an equal ``1 / parts`` of the time left now (one of ``parts`` items to run).

@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hiqlip_plugin import estimate_lipschitz
 from hiqlip_plugin.budget import MIN_SECONDS, Budget
@@ -166,3 +168,19 @@ def test_digits_time_limit_is_honoured():
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0 + 2.0  # generous margin for a loaded machine; one witness step may overrun
     assert all(e.lower <= e.upper for e in report)
+
+
+@given(limit=st.floats(1e-3, 1e3), steps=st.lists(st.tuples(st.sampled_from(["share", "fraction", "wait"]),
+                                                        st.floats(1e-3, 1.0), st.integers(1, 8)), max_size=8))
+def test_children_never_outlive_their_parents(limit, steps):
+    clock = FakeClock(0.0)
+    chain = [Budget(limit, clock=clock)]
+    for kind, value, parts in steps:
+        if kind == "wait":
+            clock.now += value * limit
+            continue
+        child = chain[-1].share(parts) if kind == "share" else chain[-1].fraction(value)
+        assert child.deadline <= chain[-1].deadline
+        assert 0.0 <= child.remaining() <= chain[-1].remaining()
+        chain.append(child)
+    assert chain[-1].expired() == (clock.now >= chain[-1].deadline)
