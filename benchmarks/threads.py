@@ -9,7 +9,8 @@ Run ``python benchmarks/threads.py [--repeats 3] [--outputs 3]`` WITHOUT ``OMP_N
 - ``784-256-10``: ``estimate_lipschitz(random_relu_network((784, 256, 10), seed=0), outputs=range(k), seed=0)``.
 
 Each repeat runs both settings back to back, alternating which goes first, so both see the same machine
-load; the table prints medians, the ratio default / chosen, the load average before and after, and the largest relative difference between the two settings' brackets
+load; the table prints medians, the ratio default / chosen, the load average before and after, and the
+largest relative difference between the two settings' brackets
 (threads change the order of floating-point sums, so certified values may differ by rounding, nothing more).
 """
 

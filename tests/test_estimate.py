@@ -257,7 +257,8 @@ def test_local_dask_cluster_gives_the_serial_report():
     distributed = pytest.importorskip("distributed")
     net = random_relu_network((40, 20, 3), seed=1)
     serial = _rows(estimate_lipschitz(net, seed=2, exact=False))
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             parallel = _rows(estimate_lipschitz(net, seed=2, exact=False, executor=client.get_executor()))
     assert parallel == serial

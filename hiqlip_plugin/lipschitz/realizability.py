@@ -222,7 +222,9 @@ def check_realizability(
         options=options,
     )
     if result.status == _HIGHS_TIME_LIMIT and time_limit is not None:
-        raise TimeLimitExceeded(f"the realizability LP stopped at its time limit ({time_limit:.3g} s): {result.message}")
+        raise TimeLimitExceeded(
+            f"the realizability LP stopped at its time limit ({time_limit:.3g} s): {result.message}"
+        )
     if result.status != 0:
         raise SolverFailedError(f"the realizability LP did not solve: {result.message}")
     margin = float(result.x[-1])
