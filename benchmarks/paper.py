@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scs-max-size", type=int, default=200, help="largest natural-SDP side tried with SCS")
     parser.add_argument("--time-limit", type=float, default=60.0,
-                        help="estimate_lipschitz budget per output (the witness gets 60 %% of it)")
+                        help="estimate_lipschitz budget per output (the witness gets half of it)")
     args = parser.parse_args()
     outputs = [int(k) for k in args.outputs.split(",")]
     notes: set[str] = set()

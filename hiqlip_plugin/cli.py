@@ -2,8 +2,13 @@
 
 ``hiqlip estimate --example digits`` estimates the l_inf Lipschitz constant of every output of the bundled
 digits network and prints the bracket per output (``--json`` for machine-readable output). A network file
-(``.npz`` or a PyTorch ``.pt`` state dict) is given with ``--network PATH``. ``hiqlip hardware`` reports
-which hardware back ends are configured on this machine, without contacting them.
+(``.npz``, or a PyTorch ``.pt`` state dict together with ``--assume-relu``: a state dict does not record its
+activations) is given with ``--network PATH``. ``--executor dask`` runs the outputs in parallel on a Dask
+cluster (``--address ADDR``, or a local cluster). ``hiqlip hardware`` reports which hardware back ends are
+configured on this machine, without contacting them.
+
+Every error is one line on stderr, ``hiqlip: error: <what went wrong and what to do>``, with exit status 2
+(a traceback only with ``--debug``); ``hiqlip --version`` prints the installed version.
 
 Examples:
     >>> from hiqlip_plugin.cli import main
@@ -17,13 +22,57 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 from hiqlip_plugin.network import ReLUNetwork
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "version", "EXIT_ERROR"]
 
-EXAMPLES = ("digits",)
+EXIT_ERROR = 2
+"""Exit status of every failed ``hiqlip`` command (bad arguments, bad files, failed computations)."""
+
+
+def _digits() -> ReLUNetwork:
+    from hiqlip_plugin import examples
+
+    return examples.digits_mlp()
+
+
+_EXAMPLES: dict[str, Callable[[], ReLUNetwork]] = {"digits": _digits}
+"""Networks ``--example NAME`` can load: name -> loader."""
+
+EXAMPLES = tuple(_EXAMPLES)
+
+
+class _UsageError(Exception):
+    """A command-line argument is wrong (reported like every other error, not with argparse's usage dump)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors go through :func:`main`'s single error format."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def version() -> str:
+    """The installed version of hiqlip-plugin (package metadata, else ``hiqlip_plugin.__version__``).
+
+    Examples:
+        >>> from hiqlip_plugin.cli import version
+        >>> version().count(".") >= 1
+        True
+    """
+    from importlib import metadata
+
+    try:
+        return metadata.version("hiqlip-plugin")
+    except metadata.PackageNotFoundError:
+        import hiqlip_plugin
+
+        return str(getattr(hiqlip_plugin, "__version__", "unknown"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,13 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
         >>> build_parser().parse_args(["estimate", "--example", "digits"]).example
         'digits'
     """
-    parser = argparse.ArgumentParser(prog="hiqlip", description="Lipschitz constants of ReLU networks via Ising machines.")
+    parser = _Parser(prog="hiqlip", description="Lipschitz constants of ReLU networks via Ising machines.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True)
 
     estimate = commands.add_parser("estimate", help="certified Lipschitz bracket of a network, per output")
     source = estimate.add_mutually_exclusive_group(required=True)
     source.add_argument("--example", choices=EXAMPLES, help="a network bundled with the package")
     source.add_argument("--network", metavar="PATH", help="a network file (.npz, or a .pt/.pth state dict)")
+    estimate.add_argument("--assume-relu", action="store_true",
+                          help="state that a .pt/.pth state dict's hidden layers are ReLUs (it does not record them)")
     estimate.add_argument("--outputs", default="all", help="'all' (default) or comma-separated output indices")
     estimate.add_argument("--norm", default="inf", choices=("inf", "2", "1"), help="input norm (default inf)")
     estimate.add_argument("--upper", default="auto", choices=("auto", "sdp", "product"), help="upper-bound method")
@@ -48,46 +101,77 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--max-subproblem-size", type=int, default=None, help="sampler capacity (spins)")
     estimate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     estimate.add_argument("--time-limit", type=float, default=None, help="overall budget in seconds")
+    estimate.add_argument("--executor", choices=("dask",), default=None,
+                          help="run outputs in parallel on a Dask cluster (needs the 'dask' extra)")
+    estimate.add_argument("--address", default=None,
+                          help="scheduler address of the Dask cluster (default: start a local cluster)")
     estimate.add_argument("--json", action="store_true", help="print the report as JSON")
     estimate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
-    commands.add_parser("hardware", help="report which hardware back ends are configured (no network calls)")
+    hardware = commands.add_parser("hardware", help="report which hardware back ends are configured (no network calls)")
     from hiqlip_plugin.studies.cli import add_parser as add_study_parser
 
-    add_study_parser(commands)
+    for command in (estimate, hardware, *add_study_parser(commands)):
+        command.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     return parser
 
 
 def _load_network(args: argparse.Namespace) -> ReLUNetwork:
     if args.example is not None:
-        from hiqlip_plugin import examples
+        return _EXAMPLES[args.example]()
+    return ReLUNetwork.load(args.network, activation="relu" if args.assume_relu else None)
 
-        return examples.digits_mlp()
-    return ReLUNetwork.load(args.network)
+
+def _parse_outputs(text: str) -> str | list[int]:
+    if text == "all":
+        return "all"
+    try:
+        return [int(k) for k in text.split(",")]
+    except ValueError:
+        raise _UsageError(f"--outputs must be 'all' or comma-separated integers, got {text!r}") from None
+
+
+@contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Any]:
+    """The executor ``--executor`` asks for (``None`` without it); a local Dask cluster is closed afterwards."""
+    if args.executor is None:
+        if args.address is not None:
+            raise _UsageError("--address needs --executor dask")
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError("--executor dask needs Dask: pip install 'hiqlip-plugin[dask]'") from None
+    if args.address:
+        with Client(args.address) as client:
+            yield client.get_executor()
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster() as cluster, Client(cluster) as client:
+        yield client.get_executor()
 
 
 def _run_estimate(args: argparse.Namespace) -> int:
     from hiqlip_plugin.lipschitz.estimate import estimate_lipschitz
 
+    outputs = _parse_outputs(args.outputs)
     network = _load_network(args)
-    outputs: str | list[int] = "all"
-    if args.outputs != "all":
-        try:
-            outputs = [int(k) for k in args.outputs.split(",")]
-        except ValueError:
-            raise SystemExit(f"hiqlip estimate: --outputs must be 'all' or comma-separated integers, got {args.outputs!r}") from None
     exact = {"auto": "auto", "always": True, "never": False}[args.exact]
-    report = estimate_lipschitz(
-        network,
-        outputs=outputs,
-        norm=args.norm,
-        max_subproblem_size=args.max_subproblem_size,
-        upper=args.upper,
-        exact=exact,
-        seed=args.seed,
-        time_limit=args.time_limit,
-        progress=not args.no_progress and not args.json,
-    )
+    with _executor(args) as executor:
+        report = estimate_lipschitz(
+            network,
+            outputs=outputs,
+            norm=args.norm,
+            max_subproblem_size=args.max_subproblem_size,
+            upper=args.upper,
+            exact=exact,
+            seed=args.seed,
+            time_limit=args.time_limit,
+            progress=not args.no_progress and not args.json,
+            executor=executor,
+        )
     print(report.to_json(indent=2) if args.json else report)
     return 0
 
@@ -101,8 +185,21 @@ def _run_hardware() -> int:
     return 0
 
 
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "estimate":
+        return _run_estimate(args)
+    if args.command == "study":
+        from hiqlip_plugin.studies.cli import main as study_main
+
+        return study_main(args)
+    return _run_hardware()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``hiqlip`` command with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    An error prints ``hiqlip: error: <message>`` on stderr and returns :data:`EXIT_ERROR` (``--debug``
+    re-raises it with its traceback instead).
 
     Examples:
         >>> from hiqlip_plugin.cli import main
@@ -111,15 +208,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         ibm ...
         >>> exit_code
         0
+        >>> main(["estimate", "--example", "digits", "--outputs", "first"])
+        2
     """
-    args = build_parser().parse_args(argv)
-    if args.command == "estimate":
-        return _run_estimate(args)
-    if args.command == "study":
-        from hiqlip_plugin.studies.cli import main as study_main
-
-        return study_main(args)
-    return _run_hardware()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    try:
+        args = build_parser().parse_args(arguments)
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("hiqlip: error: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as err:  # every failure ends here: one line, or the traceback with --debug  # noqa: BLE001
+        if debug:
+            raise
+        message = str(err) or type(err).__name__
+        print(f"hiqlip: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

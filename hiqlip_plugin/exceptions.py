@@ -24,6 +24,7 @@ __all__ = [
     "SamplerOutputError",
     "SolverFailedError",
     "HardwareUnavailable",
+    "TimeLimitExceeded",
 ]
 
 
@@ -49,3 +50,11 @@ class SolverFailedError(HiqlipError, RuntimeError):
 
 class HardwareUnavailable(HiqlipError, RuntimeError):
     """A hardware adapter was requested but its credentials or packages are not configured."""
+
+
+class TimeLimitExceeded(HiqlipError, TimeoutError):
+    """A stage ran out of its time budget (see :class:`~hiqlip_plugin.budget.Budget`) before it could finish.
+
+    Raised by stages that cannot return a partial answer, e.g. an exact enumeration stopped before it covered
+    every case; :func:`~hiqlip_plugin.estimate_lipschitz` then falls back to the witness search.
+    """

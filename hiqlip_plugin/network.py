@@ -35,10 +35,30 @@ from hiqlip_plugin.exceptions import InvalidNetworkError
 
 __all__ = ["ReLUNetwork"]
 
+_ZIP_MAGIC = b"PK\x03\x04"
+"""First bytes of a zip archive, the format of :func:`torch.save` since PyTorch 1.6."""
+
+_PICKLE_MAGIC = b"\x80"
+"""First byte of a pickle (protocol 2+), the legacy :func:`torch.save` format."""
+
+
+def _real_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a float64 array; complex values are refused (casting would silently drop the imaginary part)."""
+    if hasattr(value, "detach"):  # a torch tensor (checked before torch's own cast, which drops imaginary parts)
+        complex_ = bool(value.is_complex())
+        value = None if complex_ else value.detach().cpu().double().numpy()
+    else:
+        complex_ = np.iscomplexobj(value)
+    if complex_:
+        raise InvalidNetworkError(
+            f"{name} is complex: a ReLU network needs real weights (take .real yourself if that is what you mean)"
+        )
+    return np.array(value, dtype=np.float64)
+
 
 def _as_matrix(value: Any, name: str) -> np.ndarray:
     try:
-        array = np.array(value, dtype=np.float64)
+        array = _real_array(value, name)
     except (TypeError, ValueError) as err:
         raise InvalidNetworkError(f"{name} is not a numeric array: {err}") from None
     if array.ndim != 2:
@@ -53,7 +73,7 @@ def _as_matrix(value: Any, name: str) -> np.ndarray:
 
 def _as_vector(value: Any, name: str, length: int) -> np.ndarray:
     try:
-        array = np.array(value, dtype=np.float64)
+        array = _real_array(value, name)
     except (TypeError, ValueError) as err:
         raise InvalidNetworkError(f"{name} is not a numeric array: {err}") from None
     if array.shape != (length,):
@@ -73,8 +93,8 @@ class ReLUNetwork:
         biases: One vector per layer (``None`` entries or ``biases=None`` mean zeros).
 
     Raises:
-        InvalidNetworkError: If the shapes do not chain, a value is NaN or infinite, or there is no hidden
-            layer.
+        InvalidNetworkError: If the shapes do not chain, a value is complex, NaN or infinite, or there is no
+            hidden layer.
 
     Examples:
         >>> import numpy as np
@@ -307,8 +327,8 @@ class ReLUNetwork:
         expect_linear = True
         for position, layer in enumerate(layers):
             if expect_linear and isinstance(layer, nn.Linear):
-                weights.append(layer.weight.detach().cpu().double().numpy())
-                biases.append(None if layer.bias is None else layer.bias.detach().cpu().double().numpy())
+                weights.append(_real_array(layer.weight, f"layer {position} weight"))
+                biases.append(None if layer.bias is None else _real_array(layer.bias, f"layer {position} bias"))
                 expect_linear = False
             elif not expect_linear and isinstance(layer, nn.ReLU):
                 expect_linear = True
@@ -353,16 +373,26 @@ class ReLUNetwork:
         return cls(weights, list(mlp.intercepts_))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> ReLUNetwork:
+    def load(cls, path: str | os.PathLike[str], *, activation: str | None = None) -> ReLUNetwork:
         """Load a network from ``.npz`` (as written by :meth:`save`) or a PyTorch ``.pt`` state dict.
 
         ``.npz`` files are read with ``allow_pickle=False`` and must hold ``weight_0 .. weight_{L-1}`` and
-        optionally ``bias_i``. ``.pt``/``.pth`` files are read with ``torch.load(weights_only=True)`` (never an
-        arbitrary pickle) and must be a state dict of a Linear/ReLU ``nn.Sequential`` (keys ``"<i>.weight"``,
-        ``"<i>.bias"``, in layer order).
+        optionally ``bias_i`` (the format of :meth:`save`: always a ReLU network). ``.pt``/``.pth`` files are read
+        with ``torch.load(weights_only=True)`` (never an arbitrary pickle) and must be a state dict of a
+        Linear/ReLU ``nn.Sequential`` (keys ``"<i>.weight"``, ``"<i>.bias"``, in layer order). A state dict
+        stores weights but **not activations**: a Linear-Tanh-Linear model has the same keys as a ReLU one. So
+        a ``.pt`` file is loaded only when the caller states the architecture with ``activation="relu"``;
+        otherwise convert the module itself with :meth:`from_torch`, which checks every layer.
+
+        Args:
+            path: The file.
+            activation: ``"relu"`` to state that the state dict's hidden layers are ReLUs (required for
+                ``.pt``/``.pth``; ``.npz`` files written by :meth:`save` need nothing).
 
         Raises:
-            InvalidNetworkError: If the file is not what its suffix claims or holds no valid network.
+            InvalidNetworkError: If the file is not what its suffix claims or holds no valid network, or a
+                state dict is loaded without ``activation="relu"``.
+            ValueError: For an ``activation`` other than ``"relu"`` or ``None``.
             FileNotFoundError: If the file does not exist.
 
         Examples:
@@ -374,6 +404,10 @@ class ReLUNetwork:
             >>> ReLUNetwork.load(path) == net
             True
         """
+        if activation is not None and activation != "relu":
+            raise ValueError(
+                f"only ReLU networks are supported: activation must be 'relu' or None, got {activation!r}"
+            )
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no such network file: {path}")
@@ -381,7 +415,15 @@ class ReLUNetwork:
         if suffix == ".npz":
             return cls._load_npz(path)
         if suffix in (".pt", ".pth"):
-            return cls._load_state_dict(path)
+            network = cls._load_state_dict(path)
+            if activation is None:
+                raise InvalidNetworkError(
+                    f"{path} is a PyTorch state dict, which stores weights but not activations (a Linear-Tanh "
+                    "model looks the same): if its hidden layers are ReLUs, say so with "
+                    "ReLUNetwork.load(path, activation='relu') (CLI: --assume-relu); or pass the module itself to "
+                    "ReLUNetwork.from_torch / estimate_lipschitz, which check every layer"
+                )
+            return network
         raise InvalidNetworkError(f"unsupported network file type {suffix!r}: use .npz, .pt or .pth")
 
     @classmethod
@@ -407,6 +449,13 @@ class ReLUNetwork:
             import torch
         except ImportError as err:  # pragma: no cover - exercised only without torch
             raise ImportError("loading .pt files needs PyTorch: pip install 'hiqlip-plugin[torch]'") from err
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        if not (magic.startswith(_ZIP_MAGIC) or magic[:1] == _PICKLE_MAGIC):
+            raise InvalidNetworkError(
+                f"{path} is not a PyTorch file (torch.save writes a zip archive; this file starts with {magic!r}): "
+                "save the model's state_dict() with torch.save, or the network as .npz with ReLUNetwork.save"
+            )
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # torch raises many types for foreign files  # noqa: BLE001
@@ -417,9 +466,9 @@ class ReLUNetwork:
         for key, value in state.items():
             prefix, _, kind = key.rpartition(".")
             if kind == "weight":
-                weights.append((prefix, value.detach().double().numpy()))
+                weights.append((prefix, _real_array(value, f"{path}: {key}")))
             elif kind == "bias":
-                biases.append((prefix, value.detach().double().numpy()))
+                biases.append((prefix, _real_array(value, f"{path}: {key}")))
             else:
                 raise InvalidNetworkError(f"{path}: unexpected state-dict entry {key!r}")
         bias_by_prefix = dict(biases)

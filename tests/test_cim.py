@@ -183,12 +183,22 @@ class TestStopping:
         assert 3 <= sampleset.info["num_steps"] < 10**6
         assert sampleset.info["num_steps"] == 3 or backend == "native"    # native checks between chunks
 
-    def test_zero_steps_returns_the_initial_states(self):
+    def test_zero_steps_is_refused(self):
+        # zero steps would hand back the unoptimised initial states as if they were samples
         bqm = _random_bqm(9, 6, 1.0, True)
         states = np.random.default_rng(0).choice([-1, 1], size=(3, 6))
-        sampleset = CIMSampler().sample(bqm, num_steps=0, initial_states=(states, list(bqm.variables)))
-        order = [sampleset.variables.index(v) for v in bqm.variables]
-        assert np.array_equal(sampleset.record.sample[:, order], states)
+        with pytest.raises(ValueError, match="num_steps"):
+            CIMSampler().sample(bqm, num_steps=0, initial_states=(states, list(bqm.variables)))
+
+    @pytest.mark.parametrize(("kwargs", "error"), [
+        ({"seed": 1.5}, TypeError), ({"seed": "1"}, TypeError), ({"seed": -1}, ValueError),
+        ({"time_limit": "2"}, TypeError), ({"time_limit": 0}, ValueError), ({"num_steps": 2.0}, TypeError),
+        ({"num_reads": 0}, ValueError),
+    ])
+    def test_bad_scalars_name_the_argument(self, kwargs, error):
+        name = next(iter(kwargs))
+        with pytest.raises(error, match=name):
+            CIMSampler().sample(_random_bqm(9, 6, 1.0, True), **kwargs)
 
 
 class TestQuality:

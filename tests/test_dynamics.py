@@ -251,3 +251,26 @@ def test_reads_are_valid_and_best_steps_bounded(backend, n, seed, algorithm):
     assert result.spins.shape == (3, n)
     assert set(np.unique(result.spins)) <= {-1, 1}
     assert np.all((0 <= result.best_step) & (result.best_step <= 30))
+
+
+def test_numpy_best_states_use_the_rounding_threshold_of_the_c_kernels():
+    # the compiled kernels replace a best state only when its energy is lower by more than
+    # ROUNDING * sum_i |(J s)_i|; the numpy fallback must follow the same rule (a strict `<` counted float noise
+    # on a revisited state as an improvement)
+    from hiqlip_plugin.samplers.dynamics import ROUNDING, _BestStates
+
+    rng = np.random.default_rng(0)
+    coupling = rng.normal(size=(6, 6))
+    coupling = coupling + coupling.T
+    spins = rng.choice([-1.0, 1.0], size=(6, 2))
+    field = coupling @ spins
+    tracker = _BestStates(coupling, spins)
+    scale = np.abs(field).sum(axis=0)
+    # same signs, energies lower by 0.1 * ROUNDING * scale (rounding noise): not an improvement
+    noisy = field + 0.2 * ROUNDING * scale * spins / spins.shape[0]
+    tracker.update(1, spins, noisy)
+    assert tracker.best_step.tolist() == [0, 0]
+    # lower by 10 * ROUNDING * scale: an improvement
+    better = field + 20 * ROUNDING * scale * spins / spins.shape[0]
+    tracker.update(2, spins, better)
+    assert tracker.best_step.tolist() == [2, 2]

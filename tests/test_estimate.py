@@ -151,3 +151,181 @@ def test_exact_true_refuses_large_problems():
     net = random_relu_network((40, 40, 1), seed=0)
     with pytest.raises(ProblemTooLargeError):
         estimate_lipschitz(net, exact=True)
+
+
+# ---------------------------------------------------------------- reports (issue 12)
+def test_exact_rows_report_the_witness_as_upper_and_keep_the_bound():
+    net = random_relu_network((12, 10, 2), seed=3)
+    report = estimate_lipschitz(net, seed=0)
+    for estimate in report:
+        assert estimate.exact and estimate.upper_method == "exact enumeration"
+        assert estimate.upper == estimate.lower and estimate.gap == 0.0
+        assert estimate.bound >= estimate.lower and estimate.bound_method
+        data = estimate.to_dict()
+        assert data["upper_bound"] == estimate.bound and data["upper_bound_method"] == estimate.bound_method
+        assert data["fgl_bracket"] == [estimate.lower, estimate.upper]
+
+
+def test_table_prints_both_brackets_per_output():
+    net = random_relu_network((30, 40, 2), seed=0)
+    report = estimate_lipschitz(net, seed=0, exact=False)
+    lines = str(report).splitlines()
+    for estimate in report:
+        lo, hi = estimate.lipschitz_bracket
+        expected_lo = max(estimate.sampled, estimate.lower if estimate.attained else 0.0)
+        assert lo == pytest.approx(min(expected_lo, hi)) and hi == estimate.upper
+        l_row = next(line for line in lines if line.split()[:2] == [str(estimate.output), "L"])
+        fgl_row = lines[lines.index(l_row) + 1]
+        assert l_row.split()[2:4] == [f"{lo:.6g}", f"{hi:.6g}"]
+        assert fgl_row.split()[:3] == ["FGL", f"{estimate.lower:.6g}", f"{estimate.upper:.6g}"]
+
+
+def test_fallback_is_explained_in_the_table_with_advice_that_runs(monkeypatch):
+    import re
+
+    from hiqlip_plugin.lipschitz import bounds
+    from hiqlip_plugin.lipschitz import estimate as estimate_module
+
+    # a deep net whose LMI exceeds a (patched) size limit: the bound falls back to the norm product
+    real = bounds.sdp_bound
+    monkeypatch.setattr(estimate_module, "sdp_bound", lambda *a, **k: real(*a, **{**k, "max_size": 2}))
+    network = random_relu_network((4, 3, 3, 2), seed=0)
+    report = estimate_lipschitz(network, outputs=1, seed=0, exact=False)
+    (estimate,) = report
+    assert estimate.upper_method.startswith("product")
+    text = str(report)
+    assert "[1]" in text and "using the norm product" in text and "max_size=2" in text
+    assert "solver='mixing'" not in text  # the mixing method does not solve a deep net's SDP
+    (call,) = re.findall(r"run (sdp_bound\(.*?\)) \(", text)
+    bound = eval(call, {"sdp_bound": real, "network": network})  # noqa: S307 - the advice must run as printed
+    assert bound.value >= estimate.lower * (1 - 1e-9)
+
+
+def test_two_layer_fallback_advice_runs(monkeypatch):
+    import re
+
+    from hiqlip_plugin.exceptions import SolverFailedError
+    from hiqlip_plugin.lipschitz import bounds
+    from hiqlip_plugin.lipschitz import estimate as estimate_module
+
+    def failing(*args, **kwargs):
+        raise SolverFailedError("CLARABEL ended with status 'infeasible'; use another solver")
+
+    monkeypatch.setattr(estimate_module, "sdp_bound", failing)
+    network = random_relu_network((6, 5, 2), seed=1)
+    text = str(estimate_lipschitz(network, outputs=0, seed=0, exact=False))
+    (call,) = re.findall(r"run (sdp_bound\(.*?\)) \(", text)
+    assert eval(call, {"sdp_bound": bounds.sdp_bound, "network": network}).value > 0  # noqa: S307
+
+
+def test_plot_without_matplotlib_names_the_extra(monkeypatch):
+    import sys
+
+    report = estimate_lipschitz(random_relu_network((4, 3, 2), seed=0), seed=0)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install 'hiqlip-plugin\[plot\]'"):
+        report.plot()
+
+
+# ------------------------------------------------------ per-output randomness (issue 12)
+def _rows(report):
+    return [{k: v for k, v in e.to_dict().items() if k != "timings"} for e in report]
+
+
+def test_an_output_row_does_not_depend_on_the_other_outputs():
+    net = random_relu_network((60, 30, 3), seed=2)
+    kwargs = dict(seed=4, exact=False)
+    alone = _rows(estimate_lipschitz(net, outputs=[1], **kwargs))
+    among = _rows(estimate_lipschitz(net, outputs=[0, 1], **kwargs))
+    reversed_ = _rows(estimate_lipschitz(net, outputs=[2, 1, 1], **kwargs))
+    assert alone[0] == among[1] == reversed_[1] == reversed_[2]
+
+
+# --------------------------------------------------------------- executors (issue 15)
+def test_thread_pool_gives_the_serial_report():
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = random_relu_network((40, 20, 3), seed=1)
+    serial = _rows(estimate_lipschitz(net, seed=2, exact=False))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parallel = _rows(estimate_lipschitz(net, seed=2, exact=False, executor=pool))
+    assert parallel == serial
+
+
+def test_local_dask_cluster_gives_the_serial_report():
+    distributed = pytest.importorskip("distributed")
+    net = random_relu_network((40, 20, 3), seed=1)
+    serial = _rows(estimate_lipschitz(net, seed=2, exact=False))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            parallel = _rows(estimate_lipschitz(net, seed=2, exact=False, executor=client.get_executor()))
+    assert parallel == serial
+
+
+def test_executor_must_be_an_executor():
+    with pytest.raises(TypeError, match="executor"):
+        estimate_lipschitz(random_relu_network((4, 3, 2), seed=0), executor=map)
+
+
+# ------------------------------------------------------------ torch modules (issue 12)
+def test_torch_module_is_accepted_and_non_relu_refused():
+    torch = pytest.importorskip("torch")
+    from hiqlip_plugin import ReLUNetwork
+    from hiqlip_plugin.exceptions import InvalidNetworkError
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    direct = _rows(estimate_lipschitz(model, seed=0))
+    assert direct == _rows(estimate_lipschitz(ReLUNetwork.from_torch(model), seed=0))
+    tanh = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    with pytest.raises(InvalidNetworkError, match="Tanh"):
+        estimate_lipschitz(tanh)
+    with pytest.raises(TypeError, match="ReLUNetwork"):
+        estimate_lipschitz("net.pt")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"seed": 1.5}, TypeError),
+        ({"seed": "3"}, TypeError),
+        ({"seed": -2}, ValueError),
+        ({"seed": True}, TypeError),
+        ({"time_limit": "2"}, TypeError),
+        ({"time_limit": float("nan")}, ValueError),
+        ({"time_limit": float("inf")}, ValueError),
+        ({"time_limit": -1.0}, ValueError),
+    ],
+)
+def test_bad_seeds_and_time_limits_name_the_argument(kwargs, error):
+    with pytest.raises(error, match=next(iter(kwargs))):
+        estimate_lipschitz(random_relu_network((4, 3, 2), seed=0), **kwargs)
+
+
+def test_blas_threads_are_set_for_the_call_and_restored(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from hiqlip_plugin.lipschitz import estimate as estimate_module
+
+    seen = []
+    real = estimate_module._estimate_one
+
+    def spy(*args, **kwargs):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return real(*args, **kwargs)
+
+    net = random_relu_network((6, 5, 2), seed=0)
+    estimate_lipschitz(net, seed=0)  # loads every BLAS library the call uses, so all are counted below
+    monkeypatch.setattr(estimate_module, "_estimate_one", spy)
+    before = [i["num_threads"] for i in threadpool_info()]
+    target = 2 if set(before) == {1} else 1  # differs from the current setting, so the test can fail
+    with threadpool_limits(target, user_api="blas"):  # what the libraries accept (some cap at their start-up count)
+        expected = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    if expected == {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}:
+        pytest.skip("no BLAS library here accepts another thread count")
+    estimate_lipschitz(net, seed=0, blas_threads=target)
+    assert seen == [expected, expected] and [i["num_threads"] for i in threadpool_info()] == before
+    with pytest.raises(ValueError, match="blas_threads"):
+        estimate_lipschitz(net, blas_threads=0)

@@ -163,3 +163,32 @@ class TestKernelArguments:
 
 def test_instruction_set_is_reported():
     assert native.instruction_set() in ("avx512", "avx2", "baseline")
+
+
+def _kernel_source() -> str:
+    from pathlib import Path
+
+    return (Path(native.__file__).parent / "_kernels.c").read_text()
+
+
+def test_instruction_set_dispatch_is_guarded_for_gcc_12():
+    # target_clones("arch=x86-64-v4") and __builtin_cpu_supports("x86-64-v4") need GCC 12: a guard that admits
+    # GCC 11 makes the optional extension fail to build there, and everything silently runs on numpy
+    import re
+
+    source = _kernel_source()
+    guards = re.findall(r"#if [^\n]*__GNUC__ >= (\d+)[^\n]*\n(?:[^\n]*\n){0,2}", source)
+    assert guards and all(int(version) >= 12 for version in guards)
+    for use in ("target_clones(", '__builtin_cpu_supports("x86-64-v'):
+        for match in re.finditer(re.escape(use), source):
+            preceding = source[: match.start()].rsplit("#if ", 1)[-1].split("\n", 1)[0]
+            assert "__GNUC__ >= 12" in preceding, use
+
+
+def test_numpy_and_c_share_the_best_state_rounding():
+    import re
+
+    from hiqlip_plugin.samplers.dynamics import ROUNDING
+
+    (value,) = re.findall(r"#define ROUNDING ([0-9.e+-]+)", _kernel_source())
+    assert float(value) == ROUNDING

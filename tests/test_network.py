@@ -144,7 +144,7 @@ def test_state_dict_round_trip(tmp_path):
     model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     path = tmp_path / "model.pt"
     torch.save(model.state_dict(), path)
-    assert ReLUNetwork.load(path) == ReLUNetwork.from_torch(model)
+    assert ReLUNetwork.load(path, activation="relu") == ReLUNetwork.from_torch(model)
 
 
 def test_pt_file_that_is_a_pickle_is_refused(tmp_path):
@@ -155,14 +155,14 @@ def test_pt_file_that_is_a_pickle_is_refused(tmp_path):
     path = tmp_path / "evil.pt"
     torch.save({"0.weight": Evil()}, path)
     with pytest.raises(InvalidNetworkError, match="not a loadable PyTorch state dict"):
-        ReLUNetwork.load(path)
+        ReLUNetwork.load(path, activation="relu")
 
 
 def test_pt_file_with_foreign_keys_is_refused(tmp_path):
     path = tmp_path / "odd.pt"
     torch.save({"running_mean": torch.ones(3)}, path)
     with pytest.raises(InvalidNetworkError, match="unexpected state-dict entry"):
-        ReLUNetwork.load(path)
+        ReLUNetwork.load(path, activation="relu")
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -190,3 +190,38 @@ def test_bundled_digits_network_classifies_digits():
     accuracy = np.mean(np.argmax(net(digits.data / 16.0), axis=1) == digits.target)
     assert net.layer_sizes == (64, 64, 10)
     assert accuracy > 0.95
+
+
+def test_state_dict_without_stated_activation_is_refused(tmp_path):
+    # a Linear-Tanh-Linear state dict has the same keys as a ReLU one: loading it as ReLU would be a silent lie
+    model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2))
+    path = tmp_path / "tanh.pt"
+    torch.save(model.state_dict(), path)
+    with pytest.raises(InvalidNetworkError, match="activation='relu'"):
+        ReLUNetwork.load(path)
+    with pytest.raises(ValueError, match="only ReLU"):
+        ReLUNetwork.load(path, activation="tanh")
+    with pytest.raises(InvalidNetworkError, match="Tanh"):
+        ReLUNetwork.from_torch(model)
+
+
+def test_text_file_named_pt_is_not_a_pytorch_file(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_text("101\n")
+    with pytest.raises(InvalidNetworkError, match="not a PyTorch file"):
+        ReLUNetwork.load(path, activation="relu")
+
+
+@pytest.mark.filterwarnings("ignore:Complex modules are a new feature:UserWarning")
+def test_complex_weights_are_refused(tmp_path):
+    with pytest.raises(InvalidNetworkError, match="complex"):
+        ReLUNetwork([np.ones((2, 2)) * (1 + 1j), np.ones((1, 2))])
+    with pytest.raises(InvalidNetworkError, match="complex"):
+        ReLUNetwork([np.ones((2, 2)), np.ones((1, 2))], [np.array([1j, 0]), None])
+    path = tmp_path / "complex.pt"
+    torch.save({"0.weight": torch.ones(2, 2, dtype=torch.complex64), "1.weight": torch.ones(1, 2)}, path)
+    with pytest.raises(InvalidNetworkError, match="complex"):
+        ReLUNetwork.load(path, activation="relu")
+    layer = torch.nn.Linear(2, 2).to(torch.complex64)
+    with pytest.raises(InvalidNetworkError, match="complex"):
+        ReLUNetwork.from_torch(torch.nn.Sequential(layer, torch.nn.ReLU(), torch.nn.Linear(2, 1)))

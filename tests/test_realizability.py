@@ -148,3 +148,29 @@ def test_bad_options_are_refused():
         check_realizability(net, [[1, 0, 1]], box=(np.zeros(3), 1.0))
     with pytest.raises(ValueError, match="finite"):
         check_realizability(net, [[1, 0, 1]], box=(-np.inf, 1.0))
+
+
+def test_realizable_rests_on_a_forward_pass(monkeypatch):
+    # an LP answer whose point does not show the pattern (solver tolerance, a bad solver) is not trusted
+    from types import SimpleNamespace
+
+    from hiqlip_plugin.lipschitz import realizability
+
+    net = ReLUNetwork([np.array([[1.0], [1.0]]), np.ones((1, 2))], [np.array([0.0, -1.0]), None])
+    assert check_realizability(net, [[1, 0]]).realizable
+    lying = SimpleNamespace(status=0, x=np.array([5.0, 0.5]), message="Optimization terminated successfully.")
+    monkeypatch.setattr(realizability, "linprog", lambda *a, **k: lying)
+    result = check_realizability(net, [[1, 0]])
+    assert not result.realizable and result.point is None and "forward pass" in result.status
+
+
+def test_margin_below_the_solver_tolerance_is_not_realizable():
+    # at inputs near 1e9 a Chebyshev radius of 1e-7 is float noise, far below HiGHS's tolerance at that scale
+    net = ReLUNetwork([np.array([[1.0], [1.0]]), np.ones((1, 2))], [np.array([-1e9, -1e9 - 2e-7]), None])
+    result = check_realizability(net, [[1, 0]])
+    assert not result.realizable and result.point is None
+    # the same slab at unit scale, 1e-2 wide, is realizable and its point verified
+    wide = ReLUNetwork([np.array([[1.0], [1.0]]), np.ones((1, 2))], [np.array([-1.0, -1.02]), None])
+    result = check_realizability(wide, [[1, 0]])
+    assert result.realizable
+    assert [p.tolist() for p in wide.activation_patterns(result.point)] == [[1, 0]]

@@ -100,3 +100,12 @@ def test_non_integer_counts_are_a_type_error():
     net = random_relu_network((3, 4, 1), seed=0)
     with pytest.raises(TypeError, match="num_ascent"):
         sampled_lipschitz(net, num_ascent=1.5)
+
+
+@pytest.mark.parametrize(("kwargs", "error"), [({"seed": 0.5}, TypeError), ({"seed": "0"}, TypeError),
+                                               ({"seed": -1}, ValueError), ({"time_limit": "1"}, TypeError),
+                                               ({"time_limit": 0}, ValueError)])
+def test_bad_seed_and_time_limit_name_the_argument(kwargs, error):
+    net = random_relu_network((3, 4, 1), seed=0)
+    with pytest.raises(error, match=next(iter(kwargs))):
+        sampled_lipschitz(net, num_samples=10, **kwargs)

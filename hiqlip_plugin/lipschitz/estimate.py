@@ -10,13 +10,18 @@
    moves (:func:`~hiqlip_plugin.lipschitz.deep.deep_block_search`) whose sub-problems go to the same sampler.
    Every witness is a :class:`~hiqlip_plugin.Certificate` re-verified from the weights.
 2. **Upper bound** (sound): the SDP relaxation with a certified dual value and/or the norm product; the
-   smaller sound value is reported with its method.
+   smaller sound value is reported with its method. When exact enumeration proved the witness optimal, the
+   upper end is the witness itself (gap 0) and the relaxation's value stays visible as ``bound``.
 3. **Realizability**: an LP decides whether the witness pattern occurs at some input; if so, the witness is
    also a lower bound on the TRUE Lipschitz constant (and the FGL is attained when the witness is exact).
 4. **Sampling**: the largest gradient norm found at sampled inputs, a lower bound on the true constant.
 
-So a user reads ``sampled <= L <= FGL`` and ``lower <= FGL <= upper``. A heuristic value is never reported
-as an upper bound.
+So a user reads ``max(sampled, lower if attained) <= L <= FGL`` and ``lower <= FGL <= upper``; the table
+prints both brackets per output. A heuristic value is never reported as an upper bound.
+
+**Time.** With ``time_limit`` every stage shares one :class:`~hiqlip_plugin.budget.Budget` and stops within
+one indivisible step; **seeds** are derived per output from ``(seed, output)``; an ``executor`` runs the
+outputs in parallel with the same report.
 
 Examples:
     >>> from hiqlip_plugin import estimate_lipschitz
@@ -32,16 +37,22 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import dimod
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
-from hiqlip_plugin.exceptions import ProblemTooLargeError, SamplerOutputError, SolverFailedError
+from hiqlip_plugin._validation import check_integer, check_seed
+from hiqlip_plugin.budget import Budget
+from hiqlip_plugin.exceptions import ProblemTooLargeError, SamplerOutputError, SolverFailedError, TimeLimitExceeded
 from hiqlip_plugin.ising import checked_samples
 from hiqlip_plugin.lipschitz.bounds import UpperBound, product_bound, sdp_bound
 from hiqlip_plugin.lipschitz.deep import deep_block_search
@@ -52,7 +63,8 @@ from hiqlip_plugin.lipschitz.realizability import check_realizability
 from hiqlip_plugin.lipschitz.sampling import sampled_lipschitz
 from hiqlip_plugin.network import ReLUNetwork
 
-__all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_EXACT_BITS", "DEFAULT_CAPACITY"]
+__all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_EXACT_BITS", "DEFAULT_CAPACITY",
+           "DEFAULT_BLAS_THREADS"]
 
 AUTO_EXACT_BITS = 20
 """With ``exact="auto"``, enumerate exactly when at most ``2**AUTO_EXACT_BITS`` cases are needed."""
@@ -60,10 +72,19 @@ AUTO_EXACT_BITS = 20
 DEFAULT_CAPACITY = 100
 """Capacity (spins) of the default simulated CIM; larger problems go through the hierarchical composite."""
 
+DEFAULT_BLAS_THREADS = 1
+"""BLAS threads :func:`estimate_lipschitz` allows itself (set with threadpoolctl for the call only). Its matrix
+products are small and many; one thread avoids oversubscribing the cores, and parallelism comes from running
+outputs on an ``executor``. Measurements: ``docs/benchmarks.md``, "BLAS threads"."""
+
 
 @dataclass(frozen=True, eq=False)
 class LipschitzEstimate:
     """The bracket for one output functional.
+
+    Two brackets are reported: on the FGL (``lower <= FGL <= upper``) and on the TRUE Lipschitz constant ``L``
+    (:attr:`lipschitz_bracket`: the larger of the sampled gradient norm and, when its pattern is attained, the
+    witness, up to ``upper``, since ``L <= FGL``).
 
     Attributes:
         output: Output index (``None`` when a direction was given).
@@ -71,21 +92,28 @@ class LipschitzEstimate:
         norm: Input norm.
         lower: Certified witness value: ``FGL >= lower`` (proved by :attr:`certificate`).
         certificate: The witness.
-        upper: A sound upper bound: ``FGL <= upper``.
-        upper_method: How :attr:`upper` was obtained (e.g. ``"natural_sdp (mixing)"``, ``"product"``).
+        upper: ``FGL <= upper``: the witness itself when exact enumeration proved it optimal (then
+            :attr:`gap` is 0), else the sound bound :attr:`bound`.
+        upper_method: How :attr:`upper` was obtained (``"exact enumeration"``, ``"natural_sdp (mixing)"``,
+            ``"product"``, ...).
         exact: ``lower`` is proven to equal the FGL (exact enumeration, or ``lower == upper``).
-        attained: The witness pattern is realisable (LP), so ``lower`` also bounds the TRUE Lipschitz
-            constant from below; ``None`` when not checked.
+        attained: The witness pattern is realisable (LP, verified by a forward pass), so ``lower`` also bounds
+            the TRUE Lipschitz constant from below; ``None`` when not checked.
         sampled: Gradient-sampling lower bound on the true Lipschitz constant (``None`` when skipped).
         timings: Seconds per phase (``witness``, ``upper``, ``realizability``, ``sampling``).
         sampler: What produced the witness.
-        notes: Anything the user should know (e.g. a failed SDP and its fallback).
+        notes: Anything the user should know (e.g. a failed SDP, its fallback and what to run instead).
+        bound: The sound relaxation or norm-product bound that was computed (``>= FGL``); equal to
+            :attr:`upper` unless exact enumeration made the witness the upper end. ``None`` when not computed.
+        bound_method: How :attr:`bound` was obtained.
 
     Examples:
         >>> from hiqlip_plugin import estimate_lipschitz
         >>> from hiqlip_plugin.problems import random_relu_network
         >>> est = estimate_lipschitz(random_relu_network((6, 5, 1), seed=1), seed=0)[0]
-        >>> est.gap >= 0
+        >>> est.exact, est.gap, est.upper == est.lower <= est.bound
+        (True, 0.0, True)
+        >>> est.lipschitz_bracket[0] <= est.lipschitz_bracket[1] == est.upper
         True
     """
 
@@ -102,11 +130,35 @@ class LipschitzEstimate:
     timings: dict[str, float]
     sampler: str
     notes: tuple[str, ...] = field(default=())
+    bound: float | None = None
+    bound_method: str | None = None
 
     @property
     def gap(self) -> float:
-        """Relative width of the bracket, ``(upper - lower) / upper``."""
+        """Relative width of the FGL bracket, ``(upper - lower) / upper``."""
         return (self.upper - self.lower) / self.upper if self.upper > 0 else 0.0
+
+    @property
+    def fgl_bracket(self) -> tuple[float, float]:
+        """``(lower, upper)``: the FGL lies in this interval."""
+        return (self.lower, self.upper)
+
+    @property
+    def lipschitz_bracket(self) -> tuple[float, float]:
+        """``(lo, upper)``: the TRUE Lipschitz constant lies in this interval.
+
+        ``lo`` is the larger of :attr:`sampled` and, when :attr:`attained`, :attr:`lower` (``0`` when neither is
+        known; a sampled value above ``upper`` by float rounding only is shown as ``upper``); the top is
+        :attr:`upper`, an upper bound on the FGL and so on ``L``.
+        """
+        candidates = [0.0]
+        if self.sampled is not None:
+            candidates.append(self.sampled)
+        if self.attained:
+            candidates.append(self.lower)
+        lo = max(candidates)
+        # the sampled gradient of the optimal pattern can exceed the exact witness by float rounding only
+        return (min(lo, self.upper) if lo <= self.upper * (1 + 1e-9) else lo, self.upper)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view."""
@@ -117,20 +169,49 @@ class LipschitzEstimate:
             "lower": self.lower,
             "upper": self.upper,
             "upper_method": self.upper_method,
+            "upper_bound": self.bound,
+            "upper_bound_method": self.bound_method,
             "exact": self.exact,
             "attained": self.attained,
             "sampled": self.sampled,
             "gap": self.gap,
+            "fgl_bracket": list(self.fgl_bracket),
+            "lipschitz_bracket": list(self.lipschitz_bracket),
             "timings": dict(self.timings),
             "sampler": self.sampler,
             "notes": list(self.notes),
             "certificate": self.certificate.to_dict(),
         }
 
+    def _rows(self, note: str) -> list[tuple[str, ...]]:
+        """The two table rows (true constant, FGL) of :meth:`LipschitzReport.__str__`."""
+        label = str(self.output) if self.output is not None else "c"
+        lo, hi = self.lipschitz_bracket
+        if self.attained and lo == self.lower:
+            lo_from = "witness (attained)"
+        elif self.sampled is not None and lo > 0:
+            lo_from = "sampled gradient"
+        else:
+            lo_from = "-"
+        witness = "witness, exact" if self.exact else "witness"
+        attained = {None: "", True: ", attained", False: ", not attained"}[self.attained]
+        l_gap = f"{100 * (hi - lo) / hi:.2f}%" if hi > 0 else "0.00%"
+        sampled = "-" if self.sampled is None else f"{self.sampled:.6g}"
+        return [
+            (label, "L", f"{lo:.6g}", f"{hi:.6g}", l_gap, sampled, lo_from, "FGL upper",
+             f"{sum(self.timings.values()):.2f}", ""),
+            ("", "FGL", f"{self.lower:.6g}", f"{self.upper:.6g}", f"{100 * self.gap:.2f}%", "", witness + attained,
+             self.upper_method, "", note),
+        ]
+
 
 @dataclass(frozen=True, eq=False)
 class LipschitzReport:
     """Estimates for several outputs of one network, with a table (``str``), JSON and a plot.
+
+    The table has two rows per output: the bracket on the true Lipschitz constant ``L`` and the bracket on the
+    FGL, each with where its ends come from; notes (a fallback, with what to run instead) follow the table,
+    marked ``[k]`` on their rows.
 
     Examples:
         >>> from hiqlip_plugin import estimate_lipschitz
@@ -173,35 +254,40 @@ class LipschitzReport:
         header = (
             f"l_{self.norm} Lipschitz estimates for a {'-'.join(map(str, self.layer_sizes))} ReLU network "
             f"({self.wall_time:.2f} s)\n"
-            "  sampled <= L <= FGL;  witness <= FGL <= upper\n"
+            "  L: the true Lipschitz constant; FGL: the formal global Lipschitz constant, L <= FGL\n"
         )
-        columns = ("output", "sampled", "witness", "upper", "gap", "exact", "attained", "upper method", "time s")
-        rows = []
+        columns = ("output", "bracket", "lower", "upper", "gap", "sampled", "lower from", "upper from", "time s",
+                   "note")
+        rows, footnotes = [], {}  # note -> the outputs it concerns; numbered in order of appearance
         for e in self.estimates:
-            label = str(e.output) if e.output is not None else "c"
-            rows.append((
-                label,
-                "-" if e.sampled is None else f"{e.sampled:.6g}",
-                f"{e.lower:.6g}",
-                f"{e.upper:.6g}",
-                f"{100 * e.gap:.2f}%",
-                "yes" if e.exact else "no",
-                "-" if e.attained is None else ("yes" if e.attained else "no"),
-                e.upper_method,
-                f"{sum(e.timings.values()):.2f}",
-            ))
+            for note in e.notes:
+                footnotes.setdefault(note, []).append(str(e.output) if e.output is not None else "c")
+            rows += e._rows(" ".join(f"[{list(footnotes).index(note) + 1}]" for note in e.notes))
         widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
-        lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
-        lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+        lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        if footnotes:
+            lines.append("notes:")
+            for number, (note, labels) in enumerate(footnotes.items(), start=1):
+                which = f"output {labels[0]}" if len(labels) == 1 else f"outputs {', '.join(labels)}"
+                lines.append(f"  [{number}] {which}: {note}")
         return header + "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of sampled / witness / upper per output (needs matplotlib).
+        """Bar chart of sampled / witness / upper per output (needs matplotlib: the ``plot`` extra).
 
         Returns:
             The matplotlib ``Axes``.
+
+        Raises:
+            ImportError: Without matplotlib, naming the extra to install (``pip install 'hiqlip-plugin[plot]'``).
         """
-        import matplotlib.pyplot as plt
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as err:
+            raise ImportError(
+                "LipschitzReport.plot needs matplotlib: pip install 'hiqlip-plugin[plot]'"
+            ) from err
 
         if ax is None:
             _, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(self)), 3.5))
@@ -333,8 +419,61 @@ def _upper_bound(network: ReLUNetwork, direction: np.ndarray, norm: Norm, upper:
     return min(candidates, key=lambda b: b.value), notes
 
 
+def _output_seed(seed: int | None, output: int | None) -> int | None:
+    """The seed of one output, derived from ``(seed, output)`` only: the same output gets the same randomness
+    wherever it sits in ``outputs`` (a direction ``c`` uses ``seed`` alone)."""
+    if seed is None:
+        return None
+    key = () if output is None else (output,)
+    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything one output's estimate needs (picklable, so that an executor can run it anywhere)."""
+
+    network: ReLUNetwork
+    output: int | None
+    direction: np.ndarray
+    norm: Norm
+    search: _WitnessSearch
+    upper: str
+    exact: Any
+    realizability: bool
+    sampling: bool
+    seed: int | None
+    time_limit: float | Budget | None
+    blas_threads: int | None
+    pid: int
+
+    def __call__(self) -> LipschitzEstimate:
+        budget = self.time_limit if isinstance(self.time_limit, Budget) else Budget(self.time_limit)
+        # the calling process set its BLAS threads already; a worker process sets its own
+        with threadpool_limits(self.blas_threads if os.getpid() != self.pid else None, user_api="blas"):
+            return _estimate_one(self.network, self.output, self.direction, self.norm, self.search, self.upper,
+                                 self.exact, self.realizability, self.sampling, self.seed, budget)
+
+
+def _run_job(job: _Job) -> LipschitzEstimate:
+    """Module-level entry point for executors (they pickle a function and its argument)."""
+    return job()
+
+
+def _as_network(network: Any) -> ReLUNetwork:
+    if isinstance(network, ReLUNetwork):
+        return network
+    if any(cls.__module__.startswith("torch") for cls in type(network).__mro__):
+        return ReLUNetwork.from_torch(network)
+    if hasattr(network, "coefs_") and hasattr(network, "intercepts_"):
+        return ReLUNetwork.from_sklearn(network)
+    raise TypeError(
+        f"network must be a ReLUNetwork, a torch.nn.Sequential of Linear/ReLU or a fitted scikit-learn MLP, got "
+        f"{type(network).__name__}"
+    )
+
+
 def estimate_lipschitz(
-    network: ReLUNetwork,
+    network: ReLUNetwork | Any,
     outputs: str | int | Sequence[int] | npt.ArrayLike = "all",
     *,
     norm: Any = "inf",
@@ -348,11 +487,15 @@ def estimate_lipschitz(
     time_limit: float | None = None,
     progress: bool | None = None,
     sampler_kwargs: dict[str, Any] | None = None,
+    executor: Executor | None = None,
+    blas_threads: int | None = DEFAULT_BLAS_THREADS,
 ) -> LipschitzReport:
     """Estimate the global Lipschitz constant of ``network`` with a certified bracket per output.
 
     Args:
-        network: The network.
+        network: The network: a :class:`~hiqlip_plugin.ReLUNetwork`, or a PyTorch ``nn.Sequential`` /
+            fitted scikit-learn MLP (converted by :meth:`~hiqlip_plugin.ReLUNetwork.from_torch` /
+            :meth:`~hiqlip_plugin.ReLUNetwork.from_sklearn`, which refuse anything but ReLU).
         outputs: ``"all"``, an output index, a list of indices, or a float direction ``c`` (``c^T f``).
         norm: Input norm: ``"inf"`` (default), ``2`` or ``1`` (l1 is exact in closed form for two layers).
         sampler: Any dimod sampler for the witness search. Default: a :class:`~hiqlip_plugin.CIMSampler`,
@@ -362,21 +505,34 @@ def estimate_lipschitz(
             Defaults to the sampler's ``properties['max_num_variables']`` when it advertises one.
         upper: ``"sdp"`` (certified SDP dual; falls back to the product if it fails), ``"product"`` (norm
             product), or ``"auto"`` (both, report the smaller).
-        exact: ``"auto"`` enumerates when at most ``2**AUTO_EXACT_BITS`` cases are needed, ``True`` always
-            (may raise :class:`~hiqlip_plugin.exceptions.ProblemTooLargeError`), ``False`` never.
+        exact: ``"auto"`` enumerates when at most ``2**AUTO_EXACT_BITS`` cases are needed (and falls back to
+            the witness search when the enumeration runs out of time), ``True`` always (may raise
+            :class:`~hiqlip_plugin.exceptions.ProblemTooLargeError` or
+            :class:`~hiqlip_plugin.exceptions.TimeLimitExceeded`), ``False`` never.
         realizability: Check with an LP whether the witness pattern occurs at some input.
         sampling: Compute the gradient-sampling lower bound on the true constant.
-        seed: Seed for every random choice; the same seed gives the same report.
-        time_limit: Overall budget in seconds, shared among outputs (the witness search and the SDP are
-            stopped with what they have; exact enumeration is not interrupted).
+        seed: Seed for every random choice (a non-negative integer). Each output's randomness is derived
+            from ``(seed, output)``, so an output's row does not depend on the other outputs requested.
+        time_limit: Overall budget in seconds (a :class:`~hiqlip_plugin.budget.Budget`). Each output gets an
+            equal share of what is left (with an executor: of the whole), and within an output each stage
+            (enumeration, witness search, SDP, realizability LP, sampling) gets part of what remains and stops
+            within one indivisible step (a chunk, a batch, a solver iteration); a stage that finds the budget
+            spent is skipped with a note, except the witness and the norm product, which always run.
         progress: Show a progress bar over outputs (default: off in library calls).
         sampler_kwargs: Extra keyword arguments for ``sampler.sample``.
+        executor: Any :class:`concurrent.futures.Executor` (a thread or process pool, or a Dask client's
+            ``get_executor()``): outputs run in parallel on it, and the report equals the serial one
+            (timings aside). ``None``: one after the other in this process.
+        blas_threads: BLAS threads for the call (threadpoolctl; restored afterwards, and set in executor
+            worker processes too); ``None`` leaves them as they are. Default :data:`DEFAULT_BLAS_THREADS`.
 
     Returns:
         A :class:`LipschitzReport`.
 
     Raises:
-        ValueError: For bad ``outputs``, ``norm`` or ``upper``.
+        ValueError: For bad ``outputs``, ``norm``, ``upper``, ``exact``, ``seed`` or ``time_limit`` values.
+        TypeError: For a ``seed`` or ``time_limit`` of the wrong type (a float seed, a string limit), a
+            network of an unsupported type, or an ``executor`` that is not a ``concurrent.futures.Executor``.
 
     Examples:
         >>> from hiqlip_plugin import estimate_lipschitz
@@ -386,35 +542,68 @@ def estimate_lipschitz(
         [0, 2]
     """
     start = time.perf_counter()
+    network = _as_network(network)
     norm = parse_norm(norm)
     if upper not in ("sdp", "product", "auto"):
         raise ValueError(f"upper must be 'sdp', 'product' or 'auto', got {upper!r}")
-    if exact not in ("auto", True, False):
+    if exact is not True and exact is not False and exact != "auto":
         raise ValueError(f"exact must be 'auto', True or False, got {exact!r}")
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+    seed = check_seed(seed)
+    blas_threads = None if blas_threads is None else check_integer(blas_threads, "blas_threads", 1)
+    budget = Budget(time_limit)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
     targets = _resolve_outputs(network, outputs)
     search = _WitnessSearch(network, norm, sampler, max_subproblem_size, dict(sampler_kwargs or {}))
-    seeds = np.random.SeedSequence(seed).generate_state(len(targets)) if seed is not None else [None] * len(targets)
-    iterator: Any = targets
+
+    def job(output: int | None, c: np.ndarray, limit: float | Budget | None) -> _Job:
+        return _Job(network, output, c, norm, search, upper, exact, realizability, sampling,
+                    _output_seed(seed, output), limit, blas_threads, os.getpid())
+
+    bar: Any = None
     if progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(targets, desc="outputs", unit="output")
-    estimates = []
-    for index, (output, c) in enumerate(iterator):
-        budget = None
-        if time_limit is not None:
-            remaining = time_limit - (time.perf_counter() - start)
-            budget = max(remaining, 1e-3) / (len(targets) - index)
-        estimates.append(_estimate_one(network, output, c, norm, search, upper, exact, realizability, sampling,
-                                       None if seeds[index] is None else int(seeds[index]), budget))
+        bar = tqdm(total=len(targets), desc="outputs", unit="output")
+    estimates: list[LipschitzEstimate] = []
+    with threadpool_limits(blas_threads, user_api="blas"):
+        if executor is None:
+            for index, (output, c) in enumerate(targets):
+                estimates.append(job(output, c, budget.share(len(targets) - index))())
+                if bar is not None:
+                    bar.update()
+        else:
+            share = None if time_limit is None else budget.share(len(targets)).seconds()
+            futures = [executor.submit(_run_job, job(output, c, share)) for output, c in targets]
+            for future in as_completed(futures):
+                future.result()
+                if bar is not None:
+                    bar.update()
+            estimates = [future.result() for future in futures]
+    if bar is not None:
+        bar.close()
     return LipschitzReport(network.layer_sizes, norm, tuple(estimates), time.perf_counter() - start)
+
+
+_GENERIC_ADVICE = re.compile(r";\s*use [^)]*")
+"""A solver error's generic "; use ..." advice, replaced in notes by :func:`_fallback_advice`'s call."""
+
+
+def _fallback_advice(network: ReLUNetwork, output: int | None, norm: Norm, budget: Budget) -> str:
+    """What to run for a certified SDP bound when :func:`estimate_lipschitz` fell back to the norm product."""
+    target = "direction=c" if output is None else f"output={output}"
+    if budget.expired():
+        return "give estimate_lipschitz a larger time_limit for the SDP"
+    if network.num_layers == 2:
+        call = f"sdp_bound(network, {target}, norm={norm!r}, solver='mixing')"
+        return f"for the SDP bound, run {call} (the mixing method has no size limit)"
+    call = f"sdp_bound(network, {target}, norm={norm!r}, max_size=None)"
+    return f"for the SDP bound, run {call} (lifts the size limit; Clarabel's cost grows like side^6)"
 
 
 def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm: Norm, search: _WitnessSearch,
                   upper: str, exact: Any, realizability: bool, sampling: bool, seed: int | None,
-                  budget: float | None) -> LipschitzEstimate:
+                  budget: Budget) -> LipschitzEstimate:
     timings: dict[str, float] = {}
     notes: list[str] = []
     tick = time.perf_counter()
@@ -422,13 +611,18 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     if exact is not False or norm == "1":
         limit = None if exact is True else AUTO_EXACT_BITS
         try:
-            result = exact_fgl(network, direction=c, norm=norm, **({} if limit is None else {"max_bits": limit}))
+            result = exact_fgl(network, direction=c, norm=norm, time_limit=budget if exact is True else
+                               budget.fraction(0.5), **({} if limit is None else {"max_bits": limit}))
             certificate, proven, source = result.certificate, True, "exact enumeration"
         except ProblemTooLargeError:
             if exact is True:
                 raise
+        except TimeLimitExceeded:
+            if exact is True:
+                raise
+            notes.append("exact enumeration ran out of time: the witness comes from the search instead")
     if certificate is None:
-        witness_budget = None if budget is None else 0.6 * budget
+        witness_budget = budget.fraction(0.5).seconds()
         if network.num_layers == 2:
             certificate, source = search.two_layer(c, seed, witness_budget)
         else:
@@ -438,8 +632,15 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     timings["witness"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    remaining = None if budget is None else max(budget - timings["witness"], 1e-3)
-    bound, bound_notes = _upper_bound(network, c, norm, upper, seed, remaining)
+    method, skipped = upper, []
+    if upper != "product" and budget.expired():
+        method = "product"
+        skipped.append("the SDP (the norm product is reported)")
+    bound, bound_notes = _upper_bound(network, c, norm, method, seed, budget.fraction(0.6).seconds())
+    if bound_notes and bound.method == "product" and norm != "1":
+        # the solver's own generic advice may not fit this network: give the call that does
+        advice = _fallback_advice(network, output, norm, budget)
+        bound_notes = [f"{_GENERIC_ADVICE.sub('', note)}; {advice}" for note in bound_notes]
     notes += bound_notes
     if bound.value < certificate.value * (1 - 1e-9) - 1e-12:
         raise SolverFailedError(
@@ -451,13 +652,26 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
     attained = None
     if realizability:
         tick = time.perf_counter()
-        attained = check_realizability(network, certificate.patterns).realizable
+        if budget.expired():
+            skipped.append("the realizability LP")
+        else:
+            try:
+                attained = check_realizability(network, certificate.patterns,
+                                               time_limit=budget.fraction(0.5).seconds()).realizable
+            except TimeLimitExceeded:
+                notes.append("realizability LP stopped at the time limit (give a larger time_limit)")
         timings["realizability"] = time.perf_counter() - tick
     sampled = None
     if sampling:
         tick = time.perf_counter()
-        sampled = sampled_lipschitz(network, direction=c, norm=norm, seed=seed).value
+        if budget.expired():
+            skipped.append("sampling")
+        else:
+            sampled = sampled_lipschitz(network, direction=c, norm=norm, seed=seed, time_limit=budget).value
         timings["sampling"] = time.perf_counter() - tick
+    if skipped:
+        notes.append(f"the time limit was spent before {', '.join(skipped)}: skipped (give a larger time_limit)")
+    bound_method = f"{bound.method} ({bound.solver})"
     exact_flag = proven or math.isclose(certificate.value, bound.value, rel_tol=1e-9)
     return LipschitzEstimate(
         output=output,
@@ -465,12 +679,14 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
         norm=norm,
         lower=certificate.value,
         certificate=certificate,
-        upper=bound.value,
-        upper_method=f"{bound.method} ({bound.solver})",
+        upper=certificate.value if proven else bound.value,
+        upper_method="exact enumeration" if proven else bound_method,
         exact=exact_flag,
         attained=attained,
         sampled=sampled,
         timings=timings,
         sampler=source,
         notes=tuple(notes),
+        bound=bound.value,
+        bound_method=bound_method,
     )

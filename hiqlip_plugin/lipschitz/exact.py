@@ -51,6 +51,7 @@ from scipy.spatial.distance import cdist
 from tqdm import tqdm
 
 from hiqlip_plugin._validation import check_integer
+from hiqlip_plugin.budget import Budget
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, parse_norm
 from hiqlip_plugin.lipschitz.local_search import best_response_s, best_response_x
@@ -105,6 +106,19 @@ def _codes(start: int, stop: int, num_bits: int, values: tuple[float, float]) ->
     return values[0] + (values[1] - values[0]) * bits.astype(np.float64)
 
 
+class _Progress:
+    """The enumeration's progress bar and time budget: each scored chunk reports here, and a spent budget stops
+    the enumeration (:class:`~hiqlip_plugin.exceptions.TimeLimitExceeded`) within one chunk."""
+
+    def __init__(self, bar: tqdm, budget: Budget) -> None:
+        self.bar, self.budget = bar, budget
+
+    def update(self, cases: int) -> None:
+        """Count ``cases`` scored, then check the budget."""
+        self.bar.update(cases)
+        self.budget.check("the exact enumeration")
+
+
 class _Enumeration:
     """All codes in ``{values[0], values[1]}^num_bits``, split into a low and a high half."""
 
@@ -126,7 +140,7 @@ class _Enumeration:
         self.rows = max(1, chunk_size >> self.low_bits)
 
     def maximise(
-        self, columns: np.ndarray, base: np.ndarray, metric: str, bar: tqdm
+        self, columns: np.ndarray, base: np.ndarray, metric: str, bar: _Progress
     ) -> tuple[float, np.ndarray]:
         """Return ``max_c metric(base + columns @ c)`` (``metric`` of cdist) and the first maximiser ``c``."""
         split = self.low_bits
@@ -189,7 +203,7 @@ class _FirstLayer:
         return raw / self.multiplicity
 
     def best(
-        self, directions: np.ndarray, bar: tqdm
+        self, directions: np.ndarray, bar: _Progress
     ) -> tuple[float, int, np.ndarray | None, np.ndarray]:
         """Return ``(value, row, x, s_1)`` of the best case over the rows of ``directions``."""
         if self.norm == "1":
@@ -205,7 +219,7 @@ class _FirstLayer:
         return (self.value(raw), row, *self._decode(directions[row], code))
 
     def _closed_form(
-        self, directions: np.ndarray, bar: tqdm
+        self, directions: np.ndarray, bar: _Progress
     ) -> tuple[float, int, None, np.ndarray]:
         sums = directions @ self.w1
         scores = 0.5 * (np.abs(directions) @ self.abs_w1 + np.abs(sums))
@@ -219,7 +233,7 @@ class _FirstLayer:
             (sign * self.w1[:, i] * directions[row] > 0).astype(np.int8),
         )
 
-    def _score_batch(self, directions: np.ndarray, bar: tqdm) -> tuple[float, int, np.ndarray]:
+    def _score_batch(self, directions: np.ndarray, bar: _Progress) -> tuple[float, int, np.ndarray]:
         # one row per (direction, code); row sums are taken as products with ones (BLAS, fast for short rows)
         flat = (self.preimages[None, :, :] * directions[:, None, :]).reshape(
             -1, directions.shape[1]
@@ -237,7 +251,7 @@ class _FirstLayer:
         bar.update(raw.size * self.multiplicity)
         return float(raw[best]), row, self.table[index]
 
-    def _enumerate(self, r: np.ndarray, bar: tqdm) -> tuple[float, np.ndarray]:
+    def _enumerate(self, r: np.ndarray, bar: _Progress) -> tuple[float, np.ndarray]:
         if self.side == "s":
             columns = (self.factor * r[:, None]).T
             metric = "cityblock" if self.norm == "inf" else "sqeuclidean"
@@ -297,6 +311,7 @@ def exact_fgl(
     max_bits: int = MAX_BITS,
     chunk_size: int | None = None,
     progress: bool = False,
+    time_limit: float | Budget | None = None,
 ) -> ExactResult:
     """Compute the FGL of ``c^T f`` exactly, with an optimal witness.
 
@@ -309,13 +324,18 @@ def exact_fgl(
         chunk_size: Cases scored per vectorised step (default :data:`DEFAULT_CHUNK_SIZE`); bounds memory,
             never changes the result.
         progress: Show a tqdm bar over the chunks.
+        time_limit: Seconds allowed (or a :class:`~hiqlip_plugin.budget.Budget` shared with other stages),
+            checked after every chunk of :data:`DEFAULT_CHUNK_SIZE` cases; ``None``: no limit.
 
     Returns:
         An :class:`ExactResult` whose ``value`` equals its certificate's value.
 
     Raises:
         ProblemTooLargeError: If the enumeration needs more than ``2^max_bits`` cases.
-        TypeError: If ``network`` is not a :class:`~hiqlip_plugin.ReLUNetwork`.
+        TimeLimitExceeded: If ``time_limit`` ran out before every case was scored (a partial maximum proves
+            nothing about the FGL, so none is returned).
+        TypeError: If ``network`` is not a :class:`~hiqlip_plugin.ReLUNetwork`, or ``time_limit`` is not a
+            number or a budget.
         ValueError: For an unknown norm, bad ``max_bits``/``chunk_size`` or output choice.
 
     Examples:
@@ -334,6 +354,7 @@ def exact_fgl(
     chunk_size = (
         DEFAULT_CHUNK_SIZE if chunk_size is None else check_integer(chunk_size, "chunk_size", 1)
     )
+    budget = time_limit if isinstance(time_limit, Budget) else Budget(time_limit)
     c = network.output_direction(output, direction)
     bits = enumeration_bits(network, norm)
     if bits > max_bits:
@@ -352,11 +373,12 @@ def exact_fgl(
         unit_scale=True,
         desc=f"exact l_{norm} FGL",
     ) as bar:
+        tracker = _Progress(bar, budget)
         for start in range(0, num_outer, solver.batch_size):
             directions, outer = _outer_directions(
                 network, c, start, min(start + solver.batch_size, num_outer)
             )
-            value, row, x, s1 = solver.best(directions, bar)
+            value, row, x, s1 = solver.best(directions, tracker)
             if best is None or value > best[0]:
                 best = (value, x, s1, outer[row])
     assert best is not None

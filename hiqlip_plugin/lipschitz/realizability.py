@@ -11,8 +11,13 @@ diagonal patterns), and the set of inputs with exactly that pattern is the polyh
     \\sigma_j \\frac{G_j x + e_j}{\\|G_j\\|_2} \\ge \\varepsilon, \\qquad \\sigma_j = 2 s_j - 1,
 
 so ``margin`` is the radius of the largest Euclidean ball inside the region (its Chebyshev ball, capped at
-``margin_cap``) and ``point`` its centre. The pattern is called **realizable** when ``margin >``
-:data:`MARGIN_TOLERANCE`: then it holds on an open set, the network is differentiable there, and its
+``margin_cap``) and ``point`` its centre. The LP's answer is not trusted as such: HiGHS satisfies constraints
+only up to its feasibility tolerance (``1e-7``). The centre is **verified by a forward pass**: the network is
+evaluated at ``point``, its activation patterns must equal the given ones, and every pre-activation must
+clear the boundary by a *relative* margin, ``sigma_j z_j(point) / ||G_j||_2 >``
+:data:`MARGIN_TOLERANCE` ``* scale`` with ``scale = max(1, ||point||_inf, max_j |e_j| / ||G_j||_2)``, far above
+the solver's tolerance and the rounding of the forward pass. Only then is the pattern called
+**realizable**: it holds on an open set around ``point``, the network is differentiable there, and its
 gradient is exactly the pattern's gradient ``g``. Units whose pre-activation does not depend on ``x`` on the
 region (``G_j = 0``, e.g. behind an all-off layer) are checked directly: an "on" unit needs a positive
 constant, an "off" unit a non-positive one (as in :meth:`~hiqlip_plugin.ReLUNetwork.activation_patterns`).
@@ -43,15 +48,18 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linprog
 
-from hiqlip_plugin._validation import check_positive
-from hiqlip_plugin.exceptions import SolverFailedError
+from hiqlip_plugin._validation import check_positive, check_time_limit
+from hiqlip_plugin.exceptions import SolverFailedError, TimeLimitExceeded
 from hiqlip_plugin.lipschitz.formulation import Certificate, check_patterns
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["Realizability", "check_realizability", "pattern_constraints", "MARGIN_TOLERANCE"]
 
-MARGIN_TOLERANCE = 1e-9
-"""A pattern is realizable when the LP margin (a distance in input space) exceeds this."""
+MARGIN_TOLERANCE = 1e-6
+"""Relative margin a verified pre-activation must clear (times the problem's scale; see the module text)."""
+
+_HIGHS_TIME_LIMIT = 1
+"""``scipy.optimize.linprog`` status for "iteration or time limit reached"."""
 
 _CONSTANT_ROW = 1e-12
 """Rows whose norm is below this fraction of the largest row norm are treated as constant in ``x``."""
@@ -62,10 +70,12 @@ class Realizability:
     """The answer of :func:`check_realizability`.
 
     Attributes:
-        realizable: Whether the pattern holds on an open set of inputs (``margin > MARGIN_TOLERANCE``).
+        realizable: Whether the pattern holds on an open set of inputs, verified by a forward pass at
+            :attr:`point`.
         margin: The optimal ``eps``: radius of the largest ball inside the pattern's region (capped).
             Non-positive when the pattern is not realizable.
-        point: The ball's centre, an input realising the pattern (``None`` when not realizable).
+        point: The ball's centre, an input realising the pattern, checked by a forward pass (``None`` when not
+            realizable).
         status: HiGHS's message (or why no LP was needed).
 
     Examples:
@@ -141,6 +151,7 @@ def check_realizability(
     *,
     margin_cap: float = 1.0,
     box: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+    time_limit: float | None = None,
 ) -> Realizability:
     """Decide with an LP whether some input realises the activation patterns on an open set.
 
@@ -151,14 +162,17 @@ def check_realizability(
         margin_cap: Upper bound on the margin (keeps the LP bounded when the region is unbounded).
         box: Optional ``(lo, hi)`` bounds on the input (scalars or arrays of shape ``(d,)``): the point
             must then lie in the box.
+        time_limit: Seconds allowed to HiGHS (its ``time_limit`` option; ``None``: no limit).
 
     Returns:
         A :class:`Realizability`.
 
     Raises:
         ValueError: For a wrong number of patterns, a wrong shape, values other than 0/1 (NaN included),
-            a non-positive or non-finite ``margin_cap``, or a malformed box.
+            a non-positive or non-finite ``margin_cap`` or ``time_limit``, or a malformed box.
+        TypeError: If ``time_limit`` is not a number.
         SolverFailedError: If HiGHS does not report an optimal solution.
+        TimeLimitExceeded: If HiGHS stopped at ``time_limit`` before deciding.
 
     Examples:
         >>> from hiqlip_plugin.problems import random_relu_network
@@ -174,6 +188,7 @@ def check_realizability(
     if isinstance(patterns, Certificate):
         patterns = patterns.patterns
     margin_cap = check_positive(margin_cap, "margin_cap")
+    options = {} if time_limit is None else {"time_limit": check_time_limit(time_limit)}
     d = network.input_dim
     bounds = _box_bounds(box, d) + [(None, margin_cap)]
     g, e = pattern_constraints(network, patterns)
@@ -204,11 +219,38 @@ def check_realizability(
         b_ub=b_ub if len(b_ub) else None,
         bounds=bounds,
         method="highs",
+        options=options,
     )
+    if result.status == _HIGHS_TIME_LIMIT and time_limit is not None:
+        raise TimeLimitExceeded(
+            f"the realizability LP stopped at its time limit ({time_limit:.3g} s): {result.message}"
+        )
     if result.status != 0:
         raise SolverFailedError(f"the realizability LP did not solve: {result.message}")
     margin = float(result.x[-1])
-    realizable = margin > MARGIN_TOLERANCE
-    return Realizability(
-        realizable, margin, result.x[:d].copy() if realizable else None, str(result.message)
-    )
+    point = result.x[:d].copy()
+    scale = max(1.0, float(np.max(np.abs(point), initial=0.0)),
+                float(np.max(np.abs(e[keep]) / scale, initial=0.0)))
+    verified, why = _forward_check(network, patterns, point, norms, keep, MARGIN_TOLERANCE * scale)
+    realizable = margin > MARGIN_TOLERANCE * scale and verified
+    status = str(result.message) if realizable or margin <= MARGIN_TOLERANCE * scale else f"{result.message}; {why}"
+    return Realizability(realizable, margin, point if realizable else None, status)
+
+
+def _forward_check(network: ReLUNetwork, patterns: Sequence[npt.ArrayLike], point: np.ndarray, norms: np.ndarray,
+                   keep: np.ndarray, threshold: float) -> tuple[bool, str]:
+    """Whether a forward pass at ``point`` shows exactly ``patterns``, every non-constant unit clearing its
+    boundary by more than ``threshold`` (pre-activation over the norm of its row of ``G``)."""
+    pre, h = [], point
+    for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
+        z = w @ h + b
+        pre.append(z)
+        h = np.maximum(z, 0.0)
+    found = network.activation_patterns(point)
+    if not all(np.array_equal(f, np.asarray(p)) for f, p in zip(found, patterns, strict=True)):
+        return False, "the LP point does not show the pattern in a forward pass"
+    sigma = 2.0 * np.concatenate([np.asarray(p, dtype=np.float64) for p in patterns]) - 1.0
+    clearance = sigma[keep] * np.concatenate(pre)[keep] / norms[keep]
+    if clearance.size and float(clearance.min()) <= threshold:
+        return False, f"the LP point clears a boundary by only {float(clearance.min()):.3g} in a forward pass"
+    return True, ""

@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hiqlip_plugin._validation import check_integer, check_positive
+from hiqlip_plugin._validation import check_integer, check_positive, check_seed
+from hiqlip_plugin.budget import Budget
 from hiqlip_plugin.lipschitz.formulation import Norm, parse_norm
 from hiqlip_plugin.network import ReLUNetwork
 
@@ -125,7 +126,7 @@ def sampled_lipschitz(
     ascent_steps: int = 50,
     num_ascent: int = 32,
     seed: int | None = None,
-    time_limit: float | None = None,
+    time_limit: float | Budget | None = None,
 ) -> SampledBound:
     """Lower-bound the true Lipschitz constant by the largest gradient norm found at sampled inputs.
 
@@ -139,13 +140,17 @@ def sampled_lipschitz(
         ascent_steps: Rounds of random-walk ascent (``0`` for pure sampling).
         num_ascent: Best sampled points refined by the ascent (``0`` for pure sampling).
         seed: Seed of the generator: the same seed gives the same answer (without ``time_limit``).
-        time_limit: Stop sampling or ascending once this many seconds have passed (checked per batch).
+        time_limit: Stop sampling or ascending once this many seconds have passed (checked after every batch
+            of gradients; at least one batch runs), or a :class:`~hiqlip_plugin.budget.Budget` shared with
+            other stages.
 
     Returns:
         A :class:`SampledBound` whose ``value`` is the dual norm of the gradient re-evaluated at ``point``.
 
     Raises:
-        ValueError: For an unknown norm, non-positive counts, radius or time limit, or bad output choices.
+        ValueError: For an unknown norm, non-positive counts, radius or time limit, a negative seed, or bad
+            output choices.
+        TypeError: For a seed or count that is not an integer, or a time limit that is not a number.
 
     Examples:
         >>> from hiqlip_plugin.problems import random_relu_network
@@ -163,8 +168,8 @@ def sampled_lipschitz(
     ascent_steps = check_integer(ascent_steps, "ascent_steps")
     num_ascent = check_integer(num_ascent, "num_ascent")
     radius = default_radius(network) if radius is None else check_positive(radius, "radius")
-    deadline = np.inf if time_limit is None else started + check_positive(time_limit, "time_limit")
-    rng = np.random.default_rng(seed)
+    budget = time_limit if isinstance(time_limit, Budget) else Budget(time_limit)
+    rng = np.random.default_rng(check_seed(seed))
     d = network.input_dim
     batch = max(1, min(_MAX_BATCH, _BATCH_ELEMENTS // max(network.layer_sizes)))
     keep = max(1, num_ascent)
@@ -177,17 +182,17 @@ def sampled_lipschitz(
         points, values = np.vstack([points, candidates]), np.concatenate([values, norms])
         best = np.argsort(-values, kind="stable")[:keep]
         points, values = points[best], values[best]
-        if time.perf_counter() >= deadline:
+        if budget.expired():
             break
     if num_ascent:
         for scale in radius * np.geomspace(0.5, 1e-3, ascent_steps):
+            if budget.expired():
+                break
             proposals = np.clip(points + scale * rng.standard_normal(points.shape), -radius, radius)
             norms = dual_norm(network.gradients(proposals, c), norm)
             evaluations += len(proposals)
             better = norms > values
             points[better], values[better] = proposals[better], norms[better]
-            if time.perf_counter() >= deadline:
-                break
     point = points[int(np.argmax(values))].copy()
     gradient = network.gradients(point, c)
     return SampledBound(

@@ -19,7 +19,9 @@
  * float64 and best_step width int64.
  *
  * The hot functions are compiled for several instruction sets (target_clones: x86-64-v4 with AVX-512,
- * x86-64-v3 with AVX2 and FMA, and the baseline) where GCC supports it; the loader picks one at import.
+ * x86-64-v3 with AVX2 and FMA, and the baseline) with GCC 12 or later, the first to accept these arch levels
+ * in target_clones and __builtin_cpu_supports (older compilers build the baseline only); the loader picks one
+ * at import.
  * The arithmetic is deterministic for a given machine and build: same inputs, same outputs.
  */
 
@@ -35,7 +37,7 @@
 
 typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
 
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(_M_X64)) && __GNUC__ >= 11
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(_M_X64)) && __GNUC__ >= 12
 #define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define HOT
@@ -541,7 +543,7 @@ PyDoc_STRVAR(instruction_set_doc,
              "'avx2', or 'baseline'.");
 
 static PyObject *py_instruction_set(PyObject *self, PyObject *unused) {
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(_M_X64)) && __GNUC__ >= 11
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(_M_X64)) && __GNUC__ >= 12
     __builtin_cpu_init();
     if (__builtin_cpu_supports("x86-64-v4")) return PyUnicode_FromString("avx512");
     if (__builtin_cpu_supports("x86-64-v3")) return PyUnicode_FromString("avx2");

@@ -275,7 +275,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
                 over the couplings, so a CIM is run with several).
             num_steps: Euler steps (default :func:`default_num_steps`: 4 per variable, at least 1000 and at
                 most 10,000); the pump schedules are stretched
-                over them. 0 returns the initial states.
+                over them. At least 1 (no steps would return the unoptimised initial states).
             algorithm: ``"dsb"`` (discrete simulated bifurcation, the default), ``"cac"`` (chaotic amplitude
                 control), ``"cfc"`` (chaotic feedback control) or ``"simcim"``.
             seed: Seed (0 to 2**32 - 1) of the initial states and of the noise; same seed, same result.
@@ -345,7 +345,7 @@ class CIMSampler(dimod.Sampler, dimod.Initialized):
 
         if algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {sorted(ALGORITHMS)}")
-        steps = default_num_steps(bqm.num_variables) if num_steps is None else check_integer(num_steps, "num_steps")
+        steps = default_num_steps(bqm.num_variables) if num_steps is None else check_integer(num_steps, "num_steps", 1)
         if num_reads is None and initial_states is None:
             num_reads = DEFAULT_NUM_READS
         seed = _check_seed(seed)

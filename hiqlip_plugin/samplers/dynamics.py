@@ -78,6 +78,7 @@ __all__ = [
     "BACKENDS",
     "resolve_backend",
     "simulate",
+    "ROUNDING",
 ]
 
 Matrix = np.ndarray | sp.csr_array | sp.csc_array
@@ -100,6 +101,10 @@ this many steps."""
 BACKENDS = ("auto", "native", "numpy")
 """Kernels :func:`simulate` can run: the compiled ones of :mod:`hiqlip_plugin.samplers.native` (float32), the
 numpy/scipy ones of this module (float32 or float64), or ``"auto"``: native when built and float32."""
+
+ROUNDING = 1e-5
+"""A replica's best state is replaced only by an energy lower by more than ``ROUNDING * sum_i |s_i (J s)_i|``
+(the same rule, and value, as ``ROUNDING`` in the compiled kernels ``_kernels.c``)."""
 
 _CHUNK_SECONDS = 0.01
 """With a ``stop`` rule or a progress bar, compiled steps run in chunks of about this many seconds."""
@@ -710,6 +715,10 @@ def with_field_spin(linear: npt.ArrayLike, coupling: Matrix) -> Matrix:
 class _BestStates:
     """Best ``sign(x)`` of each replica under the normalised energy ``-1/2 s^T J s``.
 
+    A state replaces a replica's best only if its energy is lower by more than :data:`ROUNDING` times
+    ``sum_i |s_i (J s)_i|``, the rule of the compiled kernels: float32 fields make energies uncertain by a
+    few float32 epsilons of that sum, and a revisited best state must not count as new.
+
     When the step did not compute ``J @ s``, it is recomputed only for the replicas whose signs changed (a
     product restricted to those columns). Updating it from the flipped spins alone (a sparse-sparse product)
     measured no faster than a full product on G-set graphs.
@@ -718,30 +727,32 @@ class _BestStates:
     def __init__(self, coupling: Matrix, spins: np.ndarray) -> None:
         self.coupling = coupling
         self.spins = spins.copy()
-        self.energies = self._energies(spins, coupling @ spins)
+        self.energies, self.magnitudes = self._energies(spins, coupling @ spins)
         self.best = spins.copy()
         self.best_energy = self.energies.copy()
         self.best_step = np.zeros(spins.shape[1], dtype=np.int64)
 
     @staticmethod
-    def _energies(spins: np.ndarray, field: np.ndarray) -> np.ndarray:
-        return -0.5 * np.einsum("ij,ij->j", spins, field)
+    def _energies(spins: np.ndarray, field: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Energies ``-1/2 sum_i s_i field_i`` and rounding scales ``sum_i |field_i|`` per replica (float64)."""
+        field = np.asarray(field, dtype=np.float64)
+        return -0.5 * np.einsum("ij,ij->j", spins, field), np.abs(field).sum(axis=0)
 
     def update(self, step: int, spins: np.ndarray, field: np.ndarray | None) -> None:
         """Record the replicas whose signs ``spins`` beat their best (``field = J @ spins`` if known)."""
         if field is not None:
-            self.energies = self._energies(spins, field)
+            self.energies, self.magnitudes = self._energies(spins, field)
         else:
             changed = np.flatnonzero(np.any(spins != self.spins, axis=0))
             if len(changed) == 0:
                 return
             if len(changed) == spins.shape[1]:
-                self.energies = self._energies(spins, self.coupling @ spins)
+                self.energies, self.magnitudes = self._energies(spins, self.coupling @ spins)
             else:
                 columns = spins[:, changed]
-                self.energies[changed] = self._energies(columns, self.coupling @ columns)
+                self.energies[changed], self.magnitudes[changed] = self._energies(columns, self.coupling @ columns)
             np.copyto(self.spins, spins)
-        improved = self.energies < self.best_energy
+        improved = self.energies < self.best_energy - ROUNDING * self.magnitudes
         if improved.any():
             self.best_energy[improved] = self.energies[improved]
             self.best[:, improved] = spins[:, improved]

@@ -10,7 +10,7 @@ Examples:
     >>> import argparse
     >>> from hiqlip_plugin.studies.cli import add_parser
     >>> parser = argparse.ArgumentParser(prog="hiqlip")
-    >>> add_parser(parser.add_subparsers(dest="command"))
+    >>> commands = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["study", "run", "spec.toml", "--out", "results"])
     >>> args.study_command, args.out, args.executor
     ('run', 'results', 'local')
@@ -24,14 +24,16 @@ from typing import Any
 __all__ = ["add_parser", "main"]
 
 
-def add_parser(subparsers: Any) -> None:
-    """Register ``study`` and its subcommands on the ``hiqlip`` parser's subparsers.
+def add_parser(subparsers: Any) -> tuple[argparse.ArgumentParser, ...]:
+    """Register ``study`` and its subcommands on the ``hiqlip`` parser's subparsers; return the subcommands'
+    parsers (``run``, ``plot``, ``report``) so the caller can add common options.
 
     Examples:
         >>> import argparse
         >>> from hiqlip_plugin.studies.cli import add_parser
         >>> parser = argparse.ArgumentParser(prog="hiqlip")
-        >>> add_parser(parser.add_subparsers(dest="command"))
+        >>> [p.prog for p in add_parser(parser.add_subparsers(dest="command"))]
+        ['hiqlip study run', 'hiqlip study plot', 'hiqlip study report']
         >>> parser.parse_args(["study", "report", "results"]).folder
         'results'
     """
@@ -49,6 +51,7 @@ def add_parser(subparsers: Any) -> None:
     plot.add_argument("folder", metavar="DIR")
     report = commands.add_parser("report", help="print success probability and TTS99 with intervals")
     report.add_argument("folder", metavar="DIR")
+    return run, plot, report
 
 
 def _run(args: argparse.Namespace) -> int:
