@@ -57,6 +57,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from hiqlip_plugin._verified import (
+    certified_min_eigenvalue,
+    inflate,
+    lambda_min_estimate,
+    prescale,
+)
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SolverFailedError
 from hiqlip_plugin.lipschitz.formulation import (
     HOMOGENISING_LABEL,
@@ -129,11 +135,6 @@ class UpperBound:
 
 
 # ---------------------------------------------------------------- closed forms
-def _inflate(value: float, terms: int) -> float:
-    """Raise a sum of ``terms`` non-negative float64 terms past its rounding error."""
-    return value * (1.0 + 2.0 * (terms + 2) * _EPS)
-
-
 def _gradient_box(network: ReLUNetwork, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``lo, hi`` with ``lo <= g <= hi`` for the gradient ``g`` of every pattern (interval arithmetic).
 
@@ -182,7 +183,10 @@ def product_bound(
     W_2)``) it reads ``sum_i max(sum_j max(a_ij, 0), -sum_j min(a_ij, 0))`` for l_inf (because ``max_s
     ||A s||_1 <= sum_i max_s |(A s)_i|``), and it is the exact l1 FGL.
 
-    Both are rounded upwards past float64 rounding error.
+    Both are computed for the network prescaled by exact powers of two (:func:`hiqlip_plugin._verified.prescale`,
+    so nothing underflows or overflows and the bound scales exactly with the weights), rounded upwards past
+    float64 rounding error and scaled back upwards. ``details["factors"]`` are the norms of the prescaled
+    layers, ``details["scale_exponent"]`` the power of two that was taken out.
 
     Args:
         network: The network.
@@ -207,10 +211,10 @@ def product_bound(
     """
     start = time.perf_counter()
     norm = parse_norm(norm)
-    c = network.output_direction(output, direction)
-    weights = network.weights
-    head = c @ weights[-1]
-    lo, hi = _gradient_box(network, c)
+    scaled = prescale(network, network.output_direction(output, direction))
+    weights = scaled.network.weights
+    head = scaled.direction @ weights[-1]
+    lo, hi = _gradient_box(scaled.network, scaled.direction)
     box = np.maximum(np.abs(lo), np.abs(hi))
     terms = sum(network.layer_sizes)
     if norm == "inf":
@@ -224,8 +228,8 @@ def product_bound(
         factors = [np.linalg.norm(w, 1) for w in weights[:-1]] + [np.linalg.norm(head, np.inf)]
         interval = float(np.max(box))
     bounds = {
-        "operator_norm_product": _inflate(float(np.prod(factors)), terms),
-        "interval": _inflate(interval, terms),
+        "operator_norm_product": scaled.upper(inflate(float(np.prod(factors)), terms)),
+        "interval": scaled.upper(inflate(interval, terms)),
     }
     selected = min(bounds, key=bounds.__getitem__)
     return UpperBound(
@@ -235,7 +239,12 @@ def product_bound(
         solver="closed form",
         status="closed form",
         wall_time=time.perf_counter() - start,
-        details={**bounds, "selected": selected, "factors": [float(f) for f in factors]},
+        details={
+            **bounds,
+            "selected": selected,
+            "factors": [float(f) for f in factors],
+            "scale_exponent": scaled.exponent,
+        },
     )
 
 
@@ -247,12 +256,6 @@ def _parse_solver(solver: str) -> str:
         if solver.strip().lower() == name.lower():
             return name
     raise ValueError(f"unknown solver {solver!r}: use one of {SDP_SOLVERS}")
-
-
-def _verified_lambda_min(matrix: np.ndarray) -> float:
-    """A proven lower bound on ``lambda_min`` of a symmetric matrix (Cholesky-verified, see
-    :func:`hiqlip_plugin.sdp.mixing.certified_dual_bound`, whose ``lambda_max`` of ``-G`` is used)."""
-    return -certified_dual_bound(-matrix, np.zeros(matrix.shape[0])).lambda_max
 
 
 @dataclass(frozen=True)
@@ -369,7 +372,7 @@ def _natural_sdp(
         certified, status, stats = _maxcut_sdp_cvxpy(cost, settings)
     # C itself was rounded (each entry a sum of at most d + h terms) and |X_ij| <= 1
     certified += 2.0 * (sum(a.shape) + 2) * _EPS * float(np.sum(np.abs(cost)))
-    value = certified / 4.0 if norm == "inf" else 0.5 * np.sqrt(max(certified, 0.0))
+    value = certified / 4.0 if norm == "inf" else inflate(0.5 * np.sqrt(max(certified, 0.0)), 1)
     return (
         float(value),
         status,
@@ -554,12 +557,13 @@ def _lmi_sdp(pencil: _Pencil, settings: _Settings) -> tuple[float, str, dict[str
     # lambda_min(G + E) >= lambda_min(G) - ||E||_2 and ||E||_2 <= its largest absolute row sum
     matrix, error = pencil.matrix(values), pencil.rounding(values)
     outer = np.outer(pencil.scales, pencil.scales)
-    mu = _verified_lambda_min(matrix) - float(np.max(error.sum(axis=1)))
-    mu_scaled = _verified_lambda_min(matrix * outer) - float(np.max((error * outer).sum(axis=1)))
+    mu = certified_min_eigenvalue(matrix, error, estimate=lambda_min_estimate(matrix))
+    scaled = matrix * outer
+    mu_scaled = certified_min_eigenvalue(scaled, error * outer, estimate=lambda_min_estimate(scaled))
     correction = min(
         max(0.0, -mu) * pencil.radius_sq, max(0.0, -mu_scaled) * pencil.scaled_radius_sq
     )
-    certified = _inflate(values[0] + correction, 2)
+    certified = inflate(values[0] + correction, 2)
     return (
         certified,
         problem.status,
@@ -574,6 +578,11 @@ def _lmi_sdp(pencil: _Pencil, settings: _Settings) -> tuple[float, str, dict[str
 
 
 # ----------------------------------------------------------------------- dispatch
+_OBJECTIVE_KEYS = frozenset(
+    {"solver_value", "certified_objective", "certified_sdp_value", "correction"}
+)
+"""``details`` entries in units of the SDP objective, reported for the original (not prescaled) weights."""
+
 _METHOD_NAMES = {"natural": "natural_sdp", "dual": "dual_sdp", "lipsdp": "lipsdp_neuron"}
 
 
@@ -700,15 +709,22 @@ def sdp_bound(
         )
     tol = DEFAULT_TOL[solver] if tol is None else float(tol)
     settings = _Settings(solver, tol, time_limit, seed, dict(solver_options or {}), max_size)
+    scaled = prescale(network, c)
     if resolved == "natural":
-        a = block_matrix(network, c, [None], 0)
+        a = block_matrix(scaled.network, scaled.direction, [None], 0)
         value, status, details = _natural_sdp(a, norm, settings)
     else:
-        certified, status, details = _lmi_sdp(_lmi_pencil(network, c, norm), settings)
-        value = certified / 2.0 if norm == "inf" else float(np.sqrt(certified))
+        certified, status, details = _lmi_sdp(
+            _lmi_pencil(scaled.network, scaled.direction, norm), settings
+        )
+        value = certified / 2.0 if norm == "inf" else inflate(float(np.sqrt(certified)), 1)
         details["certified_objective"] = certified
+    details["scale_exponent"] = scaled.exponent
+    degree = 1 if norm == "inf" else 2  # the objectives are FGL (l_inf) or FGL^2 (l2) up to constants
+    for key in _OBJECTIVE_KEYS.intersection(details):
+        details[key] = float(np.ldexp(details[key], degree * scaled.exponent))
     return UpperBound(
-        value=float(value),
+        value=scaled.upper(float(value)),
         method=_METHOD_NAMES[resolved],
         norm=norm,
         solver=solver,
