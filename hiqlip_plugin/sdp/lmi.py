@@ -8,21 +8,28 @@ l-1} = -Diag(tau_l) C_l``. Two programs are solved:
 
 * ``inputs="diagonal"`` (DGeoLIP): ``min L`` s.t. ``G = [[M, -r~], [-r~^T, L - sum(p)]]`` PSD, with ``r~``
   the target placed on the last block; an optimal ``L`` is ``sum(p) + r~^T M^-1 r~``.
-* ``inputs="scalar"`` (LipSDP-Neuron): ``min rho`` s.t. ``G = M(rho 1, tau) - r~ r~^T`` PSD; ``M`` is
-  linear, so ``(rho, tau) = t (1, tau')`` with ``t = r~^T M(1, tau')^-1 r~`` is feasible and
-  ``rho* = min_tau' r~^T M(1, tau')^-1 r~``.
+* ``inputs="scalar"`` (LipSDP-Neuron): ``min rho`` s.t. ``G = M(rho 1, tau) - r~ r~^T`` PSD (``M(rho 1,
+  tau)`` has ``D_0 = rho I``); ``M`` is linear, so ``(rho, tau) = t (1, tau')`` with ``t = r~^T M(1,
+  tau')^-1 r~`` is feasible and ``rho* = min_tau' r~^T M(1, tau')^-1 r~``.
 
-**The method.** By the Schur complement both programs are the unconstrained minimisation of a smooth
-convex function of the multipliers, ``F = sum(p) + r~^T M^-1 r~`` or ``F = r~^T M(1, tau)^-1 r~``, over
-the cone where ``M`` is positive definite (a matrix-fractional function, the exact form of the eigenvalue
-/ penalty formulations, with no radius term to tune). ``F`` and its gradient cost one block elimination
-of ``M``: with ``S_0 = D_0`` and ``S_l = D_l - Diag(tau_l) C_l S_{l-1}^-1 C_l^T Diag(tau_l)``, one dense
+**The method.** By the Schur complement both programs are the minimisation of a convex function of the
+multipliers, ``F = sum(p) + r~^T M^-1 r~`` or ``F = r~^T M(1, tau)^-1 r~``, over the cone where ``M`` is
+positive definite (a matrix-fractional function: the exact form of the eigenvalue / penalty formulations,
+with no radius term to tune). When the relaxation is not tight the optimum lies where ``M`` is singular,
+so ``F - mu log det M`` is minimised for ``mu`` falling tenfold per stage (a barrier continuation; the
+minimiser of a stage is within ``mu size(G)`` of the optimum) by L-BFGS in the logarithms of the
+multipliers (positivity for free), each stage warm-started from the previous one and stopped when its
+relative decrease stalls. A trial step where a block factorisation breaks down is outside the domain and
+is halved. ``F``, ``log det M`` and their gradients cost one block elimination of the block-tridiagonal
+``M``: with ``S_0 = D_0`` and ``S_l = D_l - Diag(tau_l) C_l S_{l-1}^-1 C_l^T Diag(tau_l)``, one dense
 Cholesky factorisation per block (``O(sum n_l^3 + n_{l-1}^2 n_l)``, nothing of the size of the whole
-matrix), ``u = M^-1 r~`` by back substitution, and ``dF/dtau_{l,j} = -(2 u_{l,j}^2 - 2 u_{l,j} (C_l
-u_{l-1})_j)``, ``dF/dp_i = 1 - u_{0,i}^2``. It is minimised by L-BFGS in the logarithms of the multipliers
-(positivity for free); a trial step where a block factorisation breaks down is outside the domain and is
-halved. The start makes every ``S_l`` positive definite by choosing ``tau_l`` uniform and below ``2 /
-lambda_max(C_l S_{l-1}^-1 C_l^T)``.
+matrix); ``u = M^-1 r~`` by back substitution gives ``dF/dtau_{l,j} = -(2 u_{l,j}^2 - 2 u_{l,j} (C_l
+u_{l-1})_j)`` and ``dF/dp_i = 1 - u_{0,i}^2``, and the diagonal and sub-diagonal blocks of ``M^-1``
+(selected inversion, the same recursion backwards) give the gradient of ``log det M``. The start makes
+every ``S_l`` positive definite with ``tau_l`` uniform, ``1 / lambda_max(C_l S_{l-1}^-1 C_l^T)``. A target
+with several rows ``R`` (``inputs="scalar"`` only: the l2 constant of a vector-valued map, last block
+``-R^T R``) needs ``rho >= lambda_max(R M^-1 R^T)``, minimised through its soft-maximum at temperature
+``mu size(G) / log k``.
 
 **The certificate.** An iterate is never reported as it is. The optimum typically lies where ``M`` is
 singular (with ``r~`` orthogonal to its kernel), so the final multipliers are first mixed with the
@@ -80,7 +87,7 @@ _CERTIFICATE_SCHEDULE = tuple((10.0 * s, s) for s in (1e-9, 1e-8, 1e-7, 1e-6, 1e
 _MEMORY = 12
 _FIRST_BARRIER = 0.1
 _BARRIER_DECREASE = 0.1
-_INNER_TOL = 1e-9
+_INNER_TOL = 1e-4
 _ARMIJO = 1e-4
 _MAX_LOG_STEP = 3.0
 _PATIENCE = 8
@@ -122,8 +129,13 @@ class ChainLMI:
                     f"{couplings[k - 1].shape[0]} rows"
                 )
         target = np.asarray(self.target, dtype=np.float64)
-        if target.shape != (couplings[-1].shape[0],):
-            raise ValueError(f"target must have shape ({couplings[-1].shape[0]},), got {target.shape}")
+        width = couplings[-1].shape[0]
+        if target.shape != (width,) and not (
+            self.inputs == "scalar" and target.ndim == 2 and target.shape[1] == width and len(target)
+        ):
+            raise ValueError(
+                f"target must have shape ({width},) (or (k, {width}) with inputs='scalar'), got {target.shape}"
+            )
         error = np.zeros_like(target) if self.target_error is None else np.asarray(self.target_error, float)
         if error.shape != target.shape or np.any(error < 0):
             raise ValueError("target_error must be a non-negative array shaped like target")
@@ -191,11 +203,17 @@ class ChainLMI:
             g[-1, last], g[last, -1] = -r, -r
             error[-1, last] = error[last, -1] = dr
         else:
-            outer = np.outer(r, r)
-            magnitude = np.abs(outer) + np.abs(g[last, last])
+            rows, drows = np.atleast_2d(r), np.atleast_2d(dr)
+            outer = rows.T @ rows
+            magnitude = np.abs(rows).T @ np.abs(rows)
             g[last, last] -= outer
-            spread = np.outer(np.abs(r), dr)
-            error[last, last] += 2.0 * UNIT_ROUNDOFF * magnitude + spread + spread.T + np.outer(dr, dr)
+            spread = np.abs(rows).T @ drows
+            error[last, last] += (
+                gamma(len(rows) + 2) * (magnitude + np.abs(g[last, last]))
+                + spread
+                + spread.T
+                + drows.T @ drows
+            )
         return g, error
 
 
@@ -249,6 +267,7 @@ class _Evaluator:
         self.gram = None if self.diagonal else first @ first.T
         self.splits = np.cumsum([self.dims[0] if self.diagonal else 0, *self.dims[1:]])[:-1]
         self.mu = 0.0
+        self.beta = 0.0
 
     def unpack(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         parts = np.split(np.exp(x), self.splits)
@@ -279,19 +298,23 @@ class _Evaluator:
             return None
         couplings, mu = self.lmi.couplings, self.mu
         s0 = p if self.diagonal else np.full(self.dims[0], p[0])
-        u = scipy.linalg.cho_solve((factors[-1], False), self.lmi.target, check_finite=False)
-        value = float(self.lmi.target @ u)
+        rows = np.atleast_2d(self.lmi.target)
+        u = scipy.linalg.cho_solve((factors[-1], False), rows.T, check_finite=False)
+        value, weights = self.largest(rows @ u)
+        u = u @ weights  # columns M^-1 R^T v_i sqrt(w_i): the gradient is a weighted sum over them
         inverse = scipy.linalg.cho_solve((factors[-1], False), np.eye(self.dims[-1]), check_finite=False)
         grads = []
         for k in range(len(couplings) - 1, -1, -1):
             c, tau = couplings[k], taus[k]
             if k == 0:
-                previous = c.T @ (tau * u) / s0
+                previous = c.T @ (tau[:, None] * u) / s0[:, None]
                 solve = (c.T * tau) / s0[:, None]  # S_0^-1 C^T T
             else:
-                previous = scipy.linalg.cho_solve((factors[k - 1], False), c.T @ (tau * u), check_finite=False)
+                previous = scipy.linalg.cho_solve(
+                    (factors[k - 1], False), c.T @ (tau[:, None] * u), check_finite=False
+                )
                 solve = scipy.linalg.cho_solve((factors[k - 1], False), c.T * tau, check_finite=False)
-            grad = -tau * (2.0 * u * u - 2.0 * u * (c @ previous))
+            grad = -tau * np.sum(2.0 * u * u - 2.0 * u * (c @ previous), axis=1)
             if mu:
                 # block of M^-1 coupling block k+1 with block k, then the next diagonal block (selected inverse)
                 cross = solve @ inverse
@@ -308,7 +331,7 @@ class _Evaluator:
         grads.reverse()
         if self.diagonal:
             value += float(np.sum(p))
-            first = p * (1.0 - u * u)
+            first = p * (1.0 - np.sum(u * u, axis=1))
             if mu:
                 first -= mu * p * inverse
             grads.insert(0, first)
@@ -320,6 +343,19 @@ class _Evaluator:
             )
             value -= mu * logdet
         return value, np.concatenate(grads)
+
+    def largest(self, matrix: np.ndarray) -> tuple[float, np.ndarray]:
+        """``lambda_max`` of ``R M^-1 R^T`` (soft-maximum at :attr:`beta` for several rows) and the factor
+        ``V diag(sqrt(w))`` of its gradient ``sum_i w_i v_i v_i^T``."""
+        if len(matrix) == 1:
+            return float(matrix[0, 0]), np.ones((1, 1))
+        values, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
+        top = float(values[-1])
+        if not self.beta:
+            return top, vectors[:, -1:]
+        exponents = np.exp(self.beta * (values - top))
+        total = float(np.sum(exponents))
+        return top + math.log(total) / self.beta, vectors * np.sqrt(exponents / total)
 
     def start(self) -> np.ndarray:
         """Uniform multipliers per block that keep every Schur complement positive definite."""
@@ -345,13 +381,12 @@ class _Evaluator:
 
 
 def _objective(evaluate: _Evaluator, x: np.ndarray) -> float:
-    """``F`` (no barrier) at ``exp(x)``, a point inside the domain."""
-    mu, evaluate.mu = evaluate.mu, 0.0
+    """``F`` (no barrier, exact ``lambda_max``) at ``exp(x)``; ``inf`` outside the domain."""
+    saved = evaluate.mu, evaluate.beta
+    evaluate.mu = evaluate.beta = 0.0
     evaluated = evaluate(x)
-    evaluate.mu = mu
-    if evaluated is None:
-        raise SolverFailedError("the first-order LMI solver left the positive definite cone")
-    return evaluated[0]
+    evaluate.mu, evaluate.beta = saved
+    return math.inf if evaluated is None else evaluated[0]
 
 
 def _lbfgs(
@@ -488,9 +523,13 @@ def solve_chain_lmi(
     start = evaluate.start()
     size = lmi.size
     evaluate.mu = _FIRST_BARRIER * _objective(evaluate, start) / size
+    rows = np.atleast_2d(lmi.target).shape[0]
     x, iterations, converged = start, 0, False
+    value = _objective(evaluate, start)
     while True:
-        x, _, used, _ = _lbfgs(evaluate, x, _INNER_TOL, max_iter - iterations, deadline)
+        evaluate.beta = math.log(rows) / (evaluate.mu * size) if rows > 1 else 0.0
+        inner = _INNER_TOL * evaluate.mu * size / max(value, 1e-300)
+        x, _, used, _ = _lbfgs(evaluate, x, inner, max_iter - iterations, deadline)
         iterations += used
         value = _objective(evaluate, x)
         if evaluate.mu * size <= tol * value:
@@ -502,12 +541,12 @@ def solve_chain_lmi(
     for mixing, slack in _CERTIFICATE_SCHEDULE:
         # M is affine: mixing in the start (strictly inside the cone) keeps M positive definite by a margin
         interior = np.log((1.0 - mixing) * np.exp(x) + mixing * np.exp(start))
-        evaluated = evaluate(interior)
-        if evaluated is None:
+        evaluated = _objective(evaluate, interior)
+        if not math.isfinite(evaluated):
             continue
         p, taus = evaluate.unpack(interior)
         total = math.fsum(p.tolist()) if evaluate.diagonal else 0.0
-        q = evaluated[0] - total
+        q = evaluated - total
         if evaluate.diagonal:
             objective = (total + q * (1.0 + slack)) * (1.0 + 4.0 * UNIT_ROUNDOFF)
             multipliers = (p, tuple(taus))
