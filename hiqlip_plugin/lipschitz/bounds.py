@@ -787,8 +787,9 @@ def sdp_bound(
         details["certified_objective"] = certified
     details["scale_exponent"] = scaled.exponent
     degree = 1 if norm == "inf" else 2  # the objectives are FGL (l_inf) or FGL^2 (l2) up to constants
-    for key in _OBJECTIVE_KEYS.intersection(details):
-        details[key] = float(np.ldexp(details[key], degree * scaled.exponent))
+    with np.errstate(over="ignore", under="ignore"):  # informative: FGL^2 may leave the float64 range
+        for key in _OBJECTIVE_KEYS.intersection(details):
+            details[key] = float(np.ldexp(details[key], degree * scaled.exponent))
     return UpperBound(
         value=scaled.upper(float(value)),
         method=_METHOD_NAMES[resolved],

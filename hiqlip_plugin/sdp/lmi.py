@@ -16,8 +16,10 @@ l-1} = -Diag(tau_l) C_l``. Two programs are solved:
 multipliers, ``F = sum(p) + r~^T M^-1 r~`` or ``F = r~^T M(1, tau)^-1 r~``, over the cone where ``M`` is
 positive definite (a matrix-fractional function: the exact form of the eigenvalue / penalty formulations,
 with no radius term to tune). When the relaxation is not tight the optimum lies where ``M`` is singular,
-so ``F - mu log det M`` is minimised for ``mu`` falling tenfold per stage (a barrier continuation; the
-minimiser of a stage is within ``mu size(G)`` of the optimum) by L-BFGS in the logarithms of the
+so ``F + mu (sum_i v_i / v0_i - log det M)`` (``v`` all multipliers, ``v0`` the start; the linear term
+keeps the barrier bounded along multipliers ``F`` does not depend on, e.g. of neurons with zero weights)
+is minimised for ``mu`` falling tenfold per stage (a barrier continuation: the minimiser of a stage is
+within about ``mu size(G)`` of the optimum) by L-BFGS in the logarithms of the
 multipliers (positivity for free), each stage warm-started from the previous one and stopped when its
 relative decrease stalls. A trial step where a block factorisation breaks down is outside the domain and
 is halved. ``F``, ``log det M`` and their gradients cost one block elimination of the block-tridiagonal
@@ -268,6 +270,7 @@ class _Evaluator:
         self.splits = np.cumsum([self.dims[0] if self.diagonal else 0, *self.dims[1:]])[:-1]
         self.mu = 0.0
         self.beta = 0.0
+        self.reference = np.ones(1)
 
     def unpack(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         parts = np.split(np.exp(x), self.splits)
@@ -337,12 +340,15 @@ class _Evaluator:
             grads.insert(0, first)
         if not math.isfinite(value):
             return None
+        gradient = np.concatenate(grads)
         if mu:
             logdet = float(np.sum(np.log(s0))) + sum(
                 2.0 * float(np.sum(np.log(np.diag(f)))) for f in factors
             )
-            value -= mu * logdet
-        return value, np.concatenate(grads)
+            ratio = np.exp(x) / self.reference
+            value += mu * (float(np.sum(ratio)) - logdet)
+            gradient += mu * ratio
+        return value, gradient
 
     def largest(self, matrix: np.ndarray) -> tuple[float, np.ndarray]:
         """``lambda_max`` of ``R M^-1 R^T`` (soft-maximum at :attr:`beta` for several rows) and the factor
@@ -521,6 +527,7 @@ def solve_chain_lmi(
     evaluate = _Evaluator(lmi)
     deadline = None if time_limit is None else started + time_limit
     start = evaluate.start()
+    evaluate.reference = np.exp(start)
     size = lmi.size
     evaluate.mu = _FIRST_BARRIER * _objective(evaluate, start) / size
     rows = np.atleast_2d(lmi.target).shape[0]
