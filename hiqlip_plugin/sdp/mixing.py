@@ -33,7 +33,8 @@ final iterate (the KKT multipliers), so the bound is valid for any ``V`` and tig
 **Soundness in floating point.** ``lambda_max`` is never trusted from an eigensolver. An estimate (dense
 LAPACK ``dsyevr`` for the largest eigenvalue only; Lanczos and LOBPCG were slower on the clustered top
 spectrum of a near-optimal ``C - Diag(y)``) plus a relative slack ``eig_tol`` gives a trial ``lam``, and a LAPACK Cholesky factorisation of
-``B = fl(lam I - C + Diag(y))`` must run to completion. By Rump's theorem (S. M. Rump, *Verification of
+``B = fl(lam I - C + Diag(y))`` must run to completion
+(:func:`hiqlip_plugin._verified.verified_lambda_max`, shared with the other certificates). By Rump's theorem (S. M. Rump, *Verification of
 positive definiteness*, BIT 46, 2006), a completed floating-point Cholesky factorisation proves
 ``lambda_min(B) >= -c`` with ``c = gamma_{m+1} / (1 - gamma_{m+1}) trace(B)`` (``gamma_n = n u / (1 - n u)``,
 ``u = 2^-53``, plus an underflow term); we use twice that ``c``, and add ``2 u max|B_ii|`` for the rounding
