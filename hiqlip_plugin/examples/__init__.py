@@ -44,7 +44,7 @@ def digits_deep_mlp() -> ReLUNetwork:
     """Return the bundled three-layer 64-32-32-10 ReLU classifier trained on scikit-learn's ``load_digits``.
 
     Same inputs and outputs as :func:`digits_mlp`, two hidden layers of 32 units; trained by
-    ``examples/train_digits_deep_mlp.py`` (97.3 % test accuracy there). Its upper bounds come from the
+    ``examples/train_digits_mlp.py --deep`` (97.3 % test accuracy there). Its upper bounds come from the
     first-order solver of the dual SDP / LipSDP-Neuron (:mod:`hiqlip_plugin.sdp.lmi`).
 
     Examples:
