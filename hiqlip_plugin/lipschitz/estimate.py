@@ -374,7 +374,7 @@ def _estimate_joint(network: ReLUNetwork, upper: str, seed: int | None, time_lim
         try:
             sdp = joint_l2_bound(network, time_limit=time_limit)
             bound = sdp if sdp.value < bound.value or upper == "sdp" else bound
-        except (SolverFailedError, MemoryError, np.linalg.LinAlgError) as err:
+        except (SolverFailedError, ProblemTooLargeError, MemoryError, np.linalg.LinAlgError) as err:
             notes.append(f"the joint LipSDP-Neuron bound (first_order) failed ({err}); the product of "
                          "spectral norms is reported instead")
     timings["upper"] = time.perf_counter() - tick

@@ -67,7 +67,7 @@ import numpy.typing as npt
 import scipy.linalg
 
 from hiqlip_plugin._verified import UNIT_ROUNDOFF, certified_min_eigenvalue, gamma
-from hiqlip_plugin.exceptions import SolverFailedError
+from hiqlip_plugin.exceptions import ProblemTooLargeError, SolverFailedError
 
 __all__ = [
     "ChainLMI",
@@ -76,6 +76,7 @@ __all__ = [
     "verify_chain_lmi",
     "INPUT_KINDS",
     "MAX_SLACK",
+    "MAX_CERTIFIED_SIZE",
 ]
 
 INPUT_KINDS = ("diagonal", "scalar")
@@ -83,6 +84,9 @@ INPUT_KINDS = ("diagonal", "scalar")
 
 MAX_SLACK = 1e-3
 """Largest relative slack the certificate adds to ``r~^T M^-1 r~`` before the solve is declared failed."""
+
+MAX_CERTIFIED_SIZE = 10000
+"""Largest side of ``G`` accepted (its certificate factorises a dense copy: 800 MB at this size)."""
 
 _CERTIFICATE_SCHEDULE = tuple((10.0 * s, s) for s in (1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, MAX_SLACK))
 """``(theta, slack)`` pairs tried in turn by the certificate (module docstring)."""
@@ -503,6 +507,7 @@ def solve_chain_lmi(
 
     Raises:
         SolverFailedError: If no slack up to :data:`MAX_SLACK` gives a verified positive definite ``G``.
+        ProblemTooLargeError: If ``G`` has more than :data:`MAX_CERTIFIED_SIZE` rows.
         ValueError: For a bad ``tol``, ``max_iter`` or ``time_limit``.
 
     Examples:
@@ -520,6 +525,11 @@ def solve_chain_lmi(
         raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
     if time_limit is not None and not time_limit > 0:
         raise ValueError(f"time_limit must be positive or None, got {time_limit!r}")
+    if lmi.size > MAX_CERTIFIED_SIZE:
+        raise ProblemTooLargeError(
+            f"the chain LMI has side {lmi.size} > MAX_CERTIFIED_SIZE={MAX_CERTIFIED_SIZE}: its certificate "
+            "factorises a dense copy of G; use the norm product for networks this wide"
+        )
     if not np.any(lmi.target) and not np.any(lmi.target_error):
         zeros = tuple(np.zeros(n) for n in lmi.dims[1:])  # G(0, 0) = 0 is PSD exactly
         p0 = np.zeros(lmi.dims[0] if lmi.inputs == "diagonal" else 1)
