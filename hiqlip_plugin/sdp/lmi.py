@@ -262,6 +262,13 @@ class ChainLMIResult:
     wall_time: float
 
 
+def _block_solve(factors: list[np.ndarray], s0: np.ndarray, k: int, rhs: np.ndarray) -> np.ndarray:
+    """``S_k^-1 rhs`` for the Schur complements of :meth:`_Evaluator.eliminate` (``S_0`` diagonal)."""
+    if k == 0:
+        return rhs / s0[:, None]
+    return scipy.linalg.cho_solve((factors[k - 1], False), rhs, check_finite=False)
+
+
 class _Evaluator:
     """``F`` and its gradient in the logarithms of the multipliers, by block elimination of ``M``."""
 
@@ -298,7 +305,7 @@ class _Evaluator:
         return factors
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray] | None:
-        """``(Phi, grad Phi)`` with ``Phi = F - mu log det M`` at ``exp(x)``, or ``None`` off the domain."""
+        """``(Phi, grad Phi)``, ``Phi = F + mu (sum v / v0 - log det M)`` at ``v = exp(x)``; ``None`` off the domain."""
         p, taus = self.unpack(x)
         factors = self.eliminate(p, taus)
         if factors is None:
@@ -309,30 +316,22 @@ class _Evaluator:
         u = scipy.linalg.cho_solve((factors[-1], False), rows.T, check_finite=False)
         value, weights = self.largest(rows @ u)
         u = u @ weights  # columns M^-1 R^T v_i sqrt(w_i): the gradient is a weighted sum over them
-        inverse = scipy.linalg.cho_solve((factors[-1], False), np.eye(self.dims[-1]), check_finite=False)
+        inverse = _block_solve(factors, s0, len(factors), np.eye(self.dims[-1]))
         grads = []
         for k in range(len(couplings) - 1, -1, -1):
             c, tau = couplings[k], taus[k]
-            if k == 0:
-                previous = c.T @ (tau[:, None] * u) / s0[:, None]
-                solve = (c.T * tau) / s0[:, None]  # S_0^-1 C^T T
-            else:
-                previous = scipy.linalg.cho_solve(
-                    (factors[k - 1], False), c.T @ (tau[:, None] * u), check_finite=False
-                )
-                solve = scipy.linalg.cho_solve((factors[k - 1], False), c.T * tau, check_finite=False)
+            previous = _block_solve(factors, s0, k, c.T @ (tau[:, None] * u))
             grad = -tau * np.sum(2.0 * u * u - 2.0 * u * (c @ previous), axis=1)
             if mu:
                 # block of M^-1 coupling block k+1 with block k, then the next diagonal block (selected inverse)
+                solve = _block_solve(factors, s0, k, c.T * tau)  # S_k^-1 C^T T
                 cross = solve @ inverse
                 trace = 2.0 * np.diag(inverse) - 2.0 * np.einsum("jk,kj->j", c, cross)
                 grad -= mu * tau * trace
-                inverse = (
-                    np.einsum("ij,ij->i", cross, solve) + 1.0 / s0
-                    if k == 0
-                    else cross @ solve.T
-                    + scipy.linalg.cho_solve((factors[k - 1], False), np.eye(self.dims[k]), check_finite=False)
-                )
+                if k == 0:  # only the diagonal of the first block is needed
+                    inverse = np.einsum("ij,ij->i", cross, solve) + 1.0 / s0
+                else:
+                    inverse = cross @ solve.T + _block_solve(factors, s0, k, np.eye(self.dims[k]))
             grads.append(grad)
             u = previous
         grads.reverse()
