@@ -117,7 +117,7 @@ def _exact_scale(array: np.ndarray, exponent: int, name: str) -> np.ndarray:
 def _check_range(value: float, exponent: int, kind: str) -> None:
     if not math.isfinite(value):
         raise FloatRangeError(
-            f"the {kind} is about 2^{exponent + int(np.frexp(1.0)[1])} or more and overflows float64: "
+            f"the {kind} is 2^{exponent} times a value of the prescaled network and overflows float64: "
             "divide the weights by a power of two (every Lipschitz value scales linearly with each layer)"
         )
 
