@@ -346,9 +346,10 @@ def certified_min_eigenvalue(
     """A proven lower bound on ``lambda_min(A)`` for every symmetric ``A`` with ``|A - matrix| <= error``.
 
     ``lambda_min(A) >= lambda_min(matrix) - ||A - matrix||_2`` and ``||E||_2`` is at most the largest
-    absolute row sum of ``error``; ``lambda_min(matrix)`` is proven by :func:`cholesky_lower_bound`. The
-    first trial is ``estimate`` or, by default, twice the rounding margins (the positive-definiteness test:
-    it succeeds when ``lambda_min`` exceeds them); each failure lowers the trial by a growing step.
+    absolute row sum of ``error``; ``lambda_min(matrix)`` is proven by :func:`cholesky_lower_bound`. With
+    an ``estimate`` the first trial is that value and each failure lowers the trial by a growing step.
+    Without one this is the positive-definiteness test: a single factorisation at twice the rounding
+    margins, which succeeds when ``lambda_min`` exceeds them, and ``-inf`` (nothing proven) otherwise.
 
     Args:
         matrix: Dense symmetric float64 matrix.
@@ -358,6 +359,9 @@ def certified_min_eigenvalue(
 
     Returns:
         The bound (positive only if every such ``A`` is proven positive definite).
+
+    Raises:
+        SolverFailedError: If no trial below ``estimate`` could be verified (not expected to happen).
 
     Examples:
         >>> import numpy as np
@@ -373,8 +377,9 @@ def certified_min_eigenvalue(
     if estimate is None:
         rump = 2.0 * gamma(m + 1) / (1.0 - gamma(m + 1)) * float(np.sum(diagonal))
         trial = 2.0 * (rump + margin + 2.0 * UNIT_ROUNDOFF * scale + 8.0 * _SUBNORMAL * (2 * m + 4 + scale))
-    else:
-        trial = float(estimate)
+        bound = cholesky_lower_bound(matrix, trial)
+        return -math.inf if bound is None else bound - margin
+    trial = float(estimate)
     step = 1e-12 * scale
     for _ in range(_MAX_VERIFICATIONS + 16):
         bound = cholesky_lower_bound(matrix, trial)
