@@ -105,7 +105,8 @@ class ChainLMI:
 
     Attributes:
         couplings: ``C_1, ..., C_m``; ``C_l`` has shape ``(n_l, n_{l-1})``.
-        target: ``r``, shape ``(n_m,)``.
+        target: ``r``, shape ``(n_m,)``; or, with ``inputs="scalar"``, a matrix ``R`` of shape ``(k, n_m)``
+            (last block ``-R^T R``: the l2 constant of ``k`` outputs jointly).
         inputs: ``"diagonal"`` (one multiplier per entry of block 0) or ``"scalar"`` (``rho I``).
         target_error: Elementwise bound on the error of ``target`` (e.g. its rounding), included in the
             certificate; default zero.
