@@ -23,6 +23,7 @@ __all__ = [
     "ProblemTooLargeError",
     "SamplerOutputError",
     "SolverFailedError",
+    "FloatRangeError",
     "HardwareUnavailable",
     "TimeLimitExceeded",
 ]
@@ -46,6 +47,10 @@ class SamplerOutputError(HiqlipError, ValueError):
 
 class SolverFailedError(HiqlipError, RuntimeError):
     """A numerical solver (SDP, LP, eigensolver) did not reach a certified answer."""
+
+
+class FloatRangeError(HiqlipError, OverflowError):
+    """A bound or certificate value lies outside the float64 range (the weights need rescaling)."""
 
 
 class HardwareUnavailable(HiqlipError, RuntimeError):

@@ -186,15 +186,21 @@ def test_fallback_is_explained_in_the_table_with_advice_that_runs(monkeypatch):
     from hiqlip_plugin.lipschitz import bounds
     from hiqlip_plugin.lipschitz import estimate as estimate_module
 
-    # a deep net whose LMI exceeds a (patched) size limit: the bound falls back to the norm product
+    from hiqlip_plugin.exceptions import SolverFailedError
+
+    # a deep net whose LMI solve fails (patched): the bound falls back to the norm product
     real = bounds.sdp_bound
-    monkeypatch.setattr(estimate_module, "sdp_bound", lambda *a, **k: real(*a, **{**k, "max_size": 2}))
+
+    def failing(*args, **kwargs):
+        raise SolverFailedError("the first-order LMI solver found no verified multipliers within max_size=2")
+
+    monkeypatch.setattr(estimate_module, "sdp_bound", failing)
     network = random_relu_network((4, 3, 3, 2), seed=0)
     report = estimate_lipschitz(network, outputs=1, seed=0, exact=False)
     (estimate,) = report
     assert estimate.upper_method.startswith("product")
     text = str(report)
-    assert "[1]" in text and "using the norm product" in text and "max_size=2" in text
+    assert "[1]" in text and "norm product" in text and "max_size=2" in text
     assert "solver='mixing'" not in text  # the mixing method does not solve a deep net's SDP
     (call,) = re.findall(r"run (sdp_bound\(.*?\)) \(", text)
     bound = eval(call, {"sdp_bound": real, "network": network})  # noqa: S307 - the advice must run as printed

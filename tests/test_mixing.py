@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hiqlip_plugin import _verified
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 from hiqlip_plugin.sdp import mixing
 from hiqlip_plugin.sdp.mixing import (
@@ -146,7 +147,7 @@ def test_certified_dual_bound_reproduces_the_solver_bound():
 
 def test_bad_eigenvalue_estimate_is_caught_by_the_verification(monkeypatch):
     cost, optimum, solver = instance("bipartite", 60)
-    monkeypatch.setattr(mixing, "_eigenvalue_estimate", lambda matrix: -1e3)
+    monkeypatch.setattr(_verified, "_eigenvalue_estimate", lambda matrix: -1e3)
     result = mixing_sdp(cost, seed=0, max_iter=50)
     assert result.lambda_max >= np.linalg.eigvalsh(cost - np.diag(result.y))[-1]
     assert result.dual_bound >= optimum - REFERENCE_RTOL[solver] * abs(optimum)

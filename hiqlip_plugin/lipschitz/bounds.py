@@ -11,14 +11,24 @@ witness is a lower bound, these values close the bracket from above.
   - ``method="natural"`` (two layers, l_inf or l2): the natural SDP (GeoLIP's NGeoLIP), solved by the
     low-rank mixing method (:mod:`hiqlip_plugin.sdp.mixing`, the default) or by cvxpy (SCS / Clarabel).
     Within the Grothendieck constant ``K_G < 1.783`` of the l_inf FGL, ``sqrt(pi / 2)`` for l2.
-  - ``method="dual"`` (any depth, l_inf): GeoLIP's dual program DGeoLIP, via cvxpy.
-  - ``method="lipsdp"`` (any depth, l2): LipSDP-Neuron (Fazlyab et al., 2019) for ``c^T f``, via cvxpy.
+  - ``method="dual"`` (any depth, l_inf): GeoLIP's dual program DGeoLIP.
+  - ``method="lipsdp"`` (any depth, l2): LipSDP-Neuron (Fazlyab et al., 2019) for ``c^T f``.
+
+  Both LMI programs are solved by default by the first-order chain-LMI solver
+  (:mod:`hiqlip_plugin.sdp.lmi`: L-BFGS on their Schur-complement form, block elimination, a verified
+  Cholesky certificate; no size limit but memory for one dense matrix of the LMI's side), or via cvxpy
+  (Clarabel, SCS) as a cross-check on small networks.
+
+Every bound is computed for the network prescaled by exact powers of two
+(:func:`hiqlip_plugin._verified.prescale`) and scaled back upwards, so no weight scale underflows or
+overflows it, and scaling a layer by ``2^k`` scales the bound by exactly ``2^k``.
 
 **Soundness against solver tolerance.** A solver's reported optimum is never returned as it is. The natural
 SDP is bounded through its dual: for ANY ``y``, ``max {<C, X> : X PSD, diag X = 1} <= sum(y) + m
 lambda_max(C - Diag(y))``, with ``lambda_max`` verified by a floating-point Cholesky factorisation
 (:func:`hiqlip_plugin.sdp.mixing.certified_dual_bound`); ``y`` comes from the mixing method or from the
-cvxpy dual. For the LMI programs (dual, lipsdp) the multipliers returned by the solver are clipped to be
+cvxpy dual. The first-order LMI solver proves its final multipliers feasible by a verified Cholesky test
+(:func:`hiqlip_plugin.sdp.lmi.verify_chain_lmi`) or fails. For cvxpy's LMI solutions (dual, lipsdp) the multipliers are clipped to be
 non-negative, the matrix that must be PSD is rebuilt in float64, and if its verified smallest eigenvalue
 ``mu`` is negative the objective is raised by ``|mu| R^2``, where ``R`` bounds the norm of every vector the
 LMI is tested on (see :func:`sdp_bound`). cvxpy solves that do not end with status ``"optimal"`` raise
@@ -27,13 +37,14 @@ LMI is tested on (see :func:`sdp_bound`). cvxpy solves that do not end with stat
 **Sizes.** cvxpy hands Clarabel one PSD cone; the interior-point cost grows like side^6 per dense block.
 Clarabel's chordal decomposition splits the block-banded LMIs of deep nets into one block per pair of
 adjacent layers, while the natural SDP of a two-layer net is one dense block. Measured with Clarabel on two
-shared cores (``docs/benchmarks/bounds.md``): natural SDP of side 71, 7 s; DGeoLIP of a 50-32-32-10 net
+shared cores (``docs/benchmarks/bounds.md``) with cvxpy: natural SDP of side 71, 7 s; DGeoLIP of a 50-32-32-10 net
 (side 115, largest block 82), 33 s; LipSDP of a 64-64-10 net (block 128), 220-280 s. SCS solved the
 side-71 natural SDP in 2 s but its loose LMI solutions need large soundness corrections.
 :data:`CVXPY_MAX_SIZE` (a block of 100) guards against hour-long runs. The mixing method solves the
 800-1041-variable natural SDPs of MNIST-shaped two-layer nets in 3-6 s, which is why it is the default for
-``method="natural"``; DGeoLIP of MNIST-sized deeper nets (block ``784 + n_1``) is out of reach here, and
-for l2 the thin SVD of ``W_1`` keeps LipSDP's first block at ``2 n_1``.
+``method="natural"``; DGeoLIP of MNIST-sized deeper nets (block ``784 + n_1``) is out of reach of cvxpy
+here (for l2 the thin SVD of ``W_1`` keeps LipSDP's first block at ``2 n_1``), which is why the
+first-order solver is the default for the LMI programs (``docs/benchmarks.md``, deep bounds).
 
 Examples:
     >>> from hiqlip_plugin.problems import random_relu_network
@@ -57,6 +68,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from hiqlip_plugin._verified import (
+    certified_min_eigenvalue,
+    gamma,
+    inflate,
+    lambda_min_estimate,
+    prescale,
+)
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SolverFailedError
 from hiqlip_plugin.lipschitz.formulation import (
     HOMOGENISING_LABEL,
@@ -66,12 +84,14 @@ from hiqlip_plugin.lipschitz.formulation import (
     parse_norm,
 )
 from hiqlip_plugin.network import ReLUNetwork
+from hiqlip_plugin.sdp.lmi import ChainLMI, solve_chain_lmi
 from hiqlip_plugin.sdp.mixing import certified_dual_bound, hyperplane_rounding, mixing_sdp
 
 __all__ = [
     "UpperBound",
     "product_bound",
     "sdp_bound",
+    "joint_l2_bound",
     "sdp_initial_states",
     "SDP_METHODS",
     "SDP_SOLVERS",
@@ -82,12 +102,14 @@ __all__ = [
 SDP_METHODS = ("auto", "natural", "dual", "lipsdp")
 """Values accepted by the ``method`` argument of :func:`sdp_bound`."""
 
-SDP_SOLVERS = ("auto", "mixing", "SCS", "CLARABEL")
+SDP_SOLVERS = ("auto", "mixing", "first_order", "SCS", "CLARABEL")
 """Values accepted by the ``solver`` argument of :func:`sdp_bound` (case-insensitive)."""
 
-DEFAULT_TOL = {"mixing": 1e-6, "SCS": 1e-6, "CLARABEL": 1e-8}
+DEFAULT_TOL = {"mixing": 1e-6, "first_order": 1e-5, "SCS": 1e-6, "CLARABEL": 1e-8}
 """Solver tolerance used by :func:`sdp_bound` when ``tol=None`` (Clarabel reaches 1e-8 in one or two more
-iterations than 1e-6, and the tighter LMI solution needs a hundred times smaller soundness correction)."""
+iterations than 1e-6, and the tighter LMI solution needs a hundred times smaller soundness correction;
+``first_order`` is the relative accuracy targeted by the barrier continuation of
+:func:`~hiqlip_plugin.sdp.lmi.solve_chain_lmi`)."""
 
 CVXPY_MAX_SIZE = 100
 """Default largest dense block :func:`sdp_bound` hands to a cvxpy solver (its ``max_size``; about a minute
@@ -129,11 +151,6 @@ class UpperBound:
 
 
 # ---------------------------------------------------------------- closed forms
-def _inflate(value: float, terms: int) -> float:
-    """Raise a sum of ``terms`` non-negative float64 terms past its rounding error."""
-    return value * (1.0 + 2.0 * (terms + 2) * _EPS)
-
-
 def _gradient_box(network: ReLUNetwork, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``lo, hi`` with ``lo <= g <= hi`` for the gradient ``g`` of every pattern (interval arithmetic).
 
@@ -182,7 +199,10 @@ def product_bound(
     W_2)``) it reads ``sum_i max(sum_j max(a_ij, 0), -sum_j min(a_ij, 0))`` for l_inf (because ``max_s
     ||A s||_1 <= sum_i max_s |(A s)_i|``), and it is the exact l1 FGL.
 
-    Both are rounded upwards past float64 rounding error.
+    Both are computed for the network prescaled by exact powers of two (:func:`hiqlip_plugin._verified.prescale`,
+    so nothing underflows or overflows and the bound scales exactly with the weights), rounded upwards past
+    float64 rounding error and scaled back upwards. ``details["factors"]`` are the norms of the prescaled
+    layers, ``details["scale_exponent"]`` the power of two that was taken out.
 
     Args:
         network: The network.
@@ -207,10 +227,10 @@ def product_bound(
     """
     start = time.perf_counter()
     norm = parse_norm(norm)
-    c = network.output_direction(output, direction)
-    weights = network.weights
-    head = c @ weights[-1]
-    lo, hi = _gradient_box(network, c)
+    scaled = prescale(network, network.output_direction(output, direction))
+    weights = scaled.network.weights
+    head = scaled.direction @ weights[-1]
+    lo, hi = _gradient_box(scaled.network, scaled.direction)
     box = np.maximum(np.abs(lo), np.abs(hi))
     terms = sum(network.layer_sizes)
     if norm == "inf":
@@ -224,8 +244,8 @@ def product_bound(
         factors = [np.linalg.norm(w, 1) for w in weights[:-1]] + [np.linalg.norm(head, np.inf)]
         interval = float(np.max(box))
     bounds = {
-        "operator_norm_product": _inflate(float(np.prod(factors)), terms),
-        "interval": _inflate(interval, terms),
+        "operator_norm_product": scaled.upper(inflate(float(np.prod(factors)), terms)),
+        "interval": scaled.upper(inflate(interval, terms)),
     }
     selected = min(bounds, key=bounds.__getitem__)
     return UpperBound(
@@ -235,7 +255,12 @@ def product_bound(
         solver="closed form",
         status="closed form",
         wall_time=time.perf_counter() - start,
-        details={**bounds, "selected": selected, "factors": [float(f) for f in factors]},
+        details={
+            **bounds,
+            "selected": selected,
+            "factors": [float(f) for f in factors],
+            "scale_exponent": scaled.exponent,
+        },
     )
 
 
@@ -247,12 +272,6 @@ def _parse_solver(solver: str) -> str:
         if solver.strip().lower() == name.lower():
             return name
     raise ValueError(f"unknown solver {solver!r}: use one of {SDP_SOLVERS}")
-
-
-def _verified_lambda_min(matrix: np.ndarray) -> float:
-    """A proven lower bound on ``lambda_min`` of a symmetric matrix (Cholesky-verified, see
-    :func:`hiqlip_plugin.sdp.mixing.certified_dual_bound`, whose ``lambda_max`` of ``-G`` is used)."""
-    return -certified_dual_bound(-matrix, np.zeros(matrix.shape[0])).lambda_max
 
 
 @dataclass(frozen=True)
@@ -369,7 +388,7 @@ def _natural_sdp(
         certified, status, stats = _maxcut_sdp_cvxpy(cost, settings)
     # C itself was rounded (each entry a sum of at most d + h terms) and |X_ij| <= 1
     certified += 2.0 * (sum(a.shape) + 2) * _EPS * float(np.sum(np.abs(cost)))
-    value = certified / 4.0 if norm == "inf" else 0.5 * np.sqrt(max(certified, 0.0))
+    value = certified / 4.0 if norm == "inf" else inflate(0.5 * np.sqrt(max(certified, 0.0)), 1)
     return (
         float(value),
         status,
@@ -554,12 +573,13 @@ def _lmi_sdp(pencil: _Pencil, settings: _Settings) -> tuple[float, str, dict[str
     # lambda_min(G + E) >= lambda_min(G) - ||E||_2 and ||E||_2 <= its largest absolute row sum
     matrix, error = pencil.matrix(values), pencil.rounding(values)
     outer = np.outer(pencil.scales, pencil.scales)
-    mu = _verified_lambda_min(matrix) - float(np.max(error.sum(axis=1)))
-    mu_scaled = _verified_lambda_min(matrix * outer) - float(np.max((error * outer).sum(axis=1)))
+    mu = certified_min_eigenvalue(matrix, error, estimate=lambda_min_estimate(matrix))
+    scaled = matrix * outer
+    mu_scaled = certified_min_eigenvalue(scaled, error * outer, estimate=lambda_min_estimate(scaled))
     correction = min(
         max(0.0, -mu) * pencil.radius_sq, max(0.0, -mu_scaled) * pencil.scaled_radius_sq
     )
-    certified = _inflate(values[0] + correction, 2)
+    certified = inflate(values[0] + correction, 2)
     return (
         certified,
         problem.status,
@@ -573,7 +593,48 @@ def _lmi_sdp(pencil: _Pencil, settings: _Settings) -> tuple[float, str, dict[str
     )
 
 
+def _lmi_first_order(
+    network: ReLUNetwork, c: np.ndarray, norm: Norm, settings: _Settings
+) -> tuple[float, str, dict[str, Any]]:
+    """DGeoLIP (l_inf) or LipSDP-Neuron (l2) by :func:`~hiqlip_plugin.sdp.lmi.solve_chain_lmi`.
+
+    The chain LMI's couplings are the hidden layers' weights and its target ``r = W_L^T c`` (with the bound
+    ``gamma_k |c|^T |W_L|`` on its rounding when ``c`` has more than one non-zero entry); ``"diagonal"``
+    input multipliers for l_inf (``lam``), ``"scalar"`` for l2 (``rho``). Returns the certified objective
+    (``L`` or ``rho``).
+    """
+    weights = network.weights
+    target = c @ weights[-1]
+    error = None
+    if np.count_nonzero(c) > 1:
+        error = gamma(int(np.count_nonzero(c)) + 1) * (np.abs(c) @ np.abs(weights[-1]))
+    lmi = ChainLMI(
+        tuple(weights[:-1]), target, "diagonal" if norm == "inf" else "scalar", target_error=error
+    )
+    result = solve_chain_lmi(
+        lmi, tol=settings.tol, time_limit=settings.time_limit, **settings.options
+    )
+    return (
+        result.objective,
+        "converged" if result.converged else "not converged",
+        {
+            "solver_value": result.solver_value,
+            "iterations": result.iterations,
+            "solve_time": result.wall_time,
+            "lmi_size": lmi.size,
+            "lmi_min_eigenvalue": result.min_eigenvalue,
+            "slack": result.slack,
+            "interior_weight": result.interior_weight,
+        },
+    )
+
+
 # ----------------------------------------------------------------------- dispatch
+_OBJECTIVE_KEYS = frozenset(
+    {"solver_value", "certified_objective", "certified_sdp_value", "correction"}
+)
+"""``details`` entries in units of the SDP objective, reported for the original (not prescaled) weights."""
+
 _METHOD_NAMES = {"natural": "natural_sdp", "dual": "dual_sdp", "lipsdp": "lipsdp_neuron"}
 
 
@@ -631,7 +692,8 @@ def sdp_bound(
     * ``"auto"``: ``"natural"`` for two layers, else ``"dual"`` (l_inf) or ``"lipsdp"`` (l2); for l1 there is
       no SDP and :func:`product_bound` is returned (exact for two layers).
 
-    For ``"dual"`` and ``"lipsdp"`` the solver's multipliers are clipped to ``>= 0`` and the LMI matrix
+    For ``"dual"`` and ``"lipsdp"`` the first-order solver (the default) certifies its own multipliers
+    by a verified Cholesky test of the LMI matrix (:mod:`hiqlip_plugin.sdp.lmi`). A cvxpy solver's multipliers are clipped to ``>= 0`` and the LMI matrix
     ``G`` is rebuilt in float64. If its smallest eigenvalue ``mu`` (less a rounding margin) is negative,
     ``z^T G z >= mu ||z||^2`` still holds for every tested ``z``, so the objective is raised by ``|mu| R^2``
     with ``R^2 >= ||z||^2``: ``1 + d + sum_l || |W_l| ... |W_1| 1 ||^2`` for l_inf (``|x_i| <= 1``), ``1 +
@@ -646,20 +708,21 @@ def sdp_bound(
         direction: Any output functional ``c`` instead of ``output``.
         norm: Input norm: ``"inf"``, ``2`` or ``1``.
         method: One of :data:`SDP_METHODS`.
-        solver: ``"mixing"`` (natural SDP only), ``"SCS"`` or ``"CLARABEL"`` (via cvxpy), or ``"auto"``:
-            mixing for the natural SDP, Clarabel for the others.
+        solver: ``"mixing"`` (natural SDP only), ``"first_order"`` (dual and lipsdp only,
+            :func:`~hiqlip_plugin.sdp.lmi.solve_chain_lmi`), ``"SCS"`` or ``"CLARABEL"`` (via cvxpy), or
+            ``"auto"``: mixing for the natural SDP, first_order for the others.
         tol: Solver tolerance (mixing ``tol``; SCS ``eps_abs``/``eps_rel``; Clarabel gap and feasibility
             tolerances); ``None`` takes :data:`DEFAULT_TOL` of the solver. The returned value is certified
             whatever the tolerance; a looser one makes it larger (for the LMI methods through the correction).
         time_limit: Seconds allowed to the solver (``None``: no limit).
-        seed: Seed of the mixing method's random start (cvxpy solvers are deterministic).
-        solver_options: Extra keyword arguments for the solver (``mixing_sdp`` or ``cvxpy``'s ``solve``),
-            e.g. ``{"max_iters": 500}`` for SCS.
+        seed: Seed of the mixing method's random start (the other solvers are deterministic).
+        solver_options: Extra keyword arguments for the solver (``mixing_sdp``, ``solve_chain_lmi`` or
+            ``cvxpy``'s ``solve``), e.g. ``{"max_iters": 500}`` for SCS.
         max_size: Largest dense block handed to cvxpy (``None``: no limit): the side of the natural SDP;
             for the LMI methods, which Clarabel splits by chordal decomposition, the widest pair of adjacent
             layers (input included, after the l2 SVD reduction). Larger problems raise
             :class:`~hiqlip_plugin.exceptions.ProblemTooLargeError` at once instead of running for hours.
-            The mixing method has no such limit.
+            The mixing and first-order methods have no such limit.
 
     Returns:
         An :class:`UpperBound`; ``details`` holds the solver's own objective (``solver_value``, NOT a bound),
@@ -669,7 +732,8 @@ def sdp_bound(
     Raises:
         ValueError: For a method, norm, solver or network shape that do not go together (e.g. ``norm=3``,
             the natural SDP of a deeper network, mixing for the LMI methods).
-        SolverFailedError: If a cvxpy solver does not end with status ``"optimal"``.
+        SolverFailedError: If a cvxpy solver does not end with status ``"optimal"``, or the first-order
+            solver's final multipliers cannot be certified.
         ProblemTooLargeError: If a cvxpy problem would exceed ``max_size``.
 
     Examples:
@@ -693,24 +757,122 @@ def sdp_bound(
     if resolved == "product":
         return product_bound(network, direction=c, norm=norm)
     if solver == "auto":
-        solver = "mixing" if resolved == "natural" else "CLARABEL"
+        solver = "mixing" if resolved == "natural" else "first_order"
     if solver == "mixing" and resolved != "natural":
         raise ValueError(
-            f"the mixing method solves the natural SDP only; use solver='CLARABEL' or 'SCS' for {resolved!r}"
+            f"the mixing method solves the natural SDP only; use solver='first_order', 'CLARABEL' or "
+            f"'SCS' for {resolved!r}"
+        )
+    if solver == "first_order" and resolved == "natural":
+        raise ValueError(
+            "the first-order LMI solver solves method='dual' and 'lipsdp'; use solver='mixing' for the "
+            "natural SDP"
         )
     tol = DEFAULT_TOL[solver] if tol is None else float(tol)
     settings = _Settings(solver, tol, time_limit, seed, dict(solver_options or {}), max_size)
+    scaled = prescale(network, c)
     if resolved == "natural":
-        a = block_matrix(network, c, [None], 0)
+        a = block_matrix(scaled.network, scaled.direction, [None], 0)
         value, status, details = _natural_sdp(a, norm, settings)
     else:
-        certified, status, details = _lmi_sdp(_lmi_pencil(network, c, norm), settings)
-        value = certified / 2.0 if norm == "inf" else float(np.sqrt(certified))
+        if solver == "first_order":
+            certified, status, details = _lmi_first_order(
+                scaled.network, scaled.direction, norm, settings
+            )
+        else:
+            certified, status, details = _lmi_sdp(
+                _lmi_pencil(scaled.network, scaled.direction, norm), settings
+            )
+        value = certified / 2.0 if norm == "inf" else inflate(float(np.sqrt(certified)), 1)
         details["certified_objective"] = certified
+    details["scale_exponent"] = scaled.exponent
+    degree = 1 if norm == "inf" else 2  # the objectives are FGL (l_inf) or FGL^2 (l2) up to constants
+    with np.errstate(over="ignore", under="ignore"):  # informative: FGL^2 may leave the float64 range
+        for key in _OBJECTIVE_KEYS.intersection(details):
+            details[key] = float(np.ldexp(details[key], degree * scaled.exponent))
     return UpperBound(
-        value=float(value),
+        value=scaled.upper(float(value)),
         method=_METHOD_NAMES[resolved],
         norm=norm,
+        solver=solver,
+        status=status,
+        wall_time=time.perf_counter() - start,
+        details=details,
+    )
+
+
+def joint_l2_bound(
+    network: ReLUNetwork,
+    *,
+    method: str = "lipsdp",
+    tol: float | None = None,
+    time_limit: float | None = None,
+    solver_options: Mapping[str, Any] | None = None,
+) -> UpperBound:
+    """Certified upper bound on the l2 Lipschitz constant of the whole map ``f`` (spectral norm of its Jacobian).
+
+    * ``method="lipsdp"``: LipSDP-Neuron for the vector map (Fazlyab et al., 2019, ``alpha = 0, beta = 1``):
+      ``min rho`` s.t. ``blkdiag(rho I, 0) - W_L^T W_L`` (on the last hidden block) ``+ sum tau_j QC_j``
+      PSD, value ``sqrt(rho)``; solved and certified by :func:`~hiqlip_plugin.sdp.lmi.solve_chain_lmi`
+      with the matrix target ``W_L``.
+    * ``method="product"``: ``prod_l ||W_l||_2``, rounded upwards.
+
+    Both are computed for the network prescaled by exact powers of two and scaled back upwards. Every
+    ``||J(x)||_2`` at an input ``x`` is a lower bound on the same constant.
+
+    Args:
+        network: The network.
+        method: ``"lipsdp"`` or ``"product"``.
+        tol: Relative accuracy of the first-order solver (default :data:`DEFAULT_TOL`).
+        time_limit: Seconds for the solver's iterations.
+        solver_options: Extra keyword arguments for :func:`~hiqlip_plugin.sdp.lmi.solve_chain_lmi`.
+
+    Returns:
+        An :class:`UpperBound` (``norm="2"``; ``method`` ``"lipsdp_neuron"`` or ``"product"``).
+
+    Raises:
+        ValueError: For an unknown method.
+        SolverFailedError: If the first-order solver cannot certify its multipliers.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> from hiqlip_plugin.lipschitz.bounds import joint_l2_bound
+        >>> net = random_relu_network((5, 4, 4, 3), seed=0)
+        >>> sdp, prod = joint_l2_bound(net), joint_l2_bound(net, method="product")
+        >>> bool(sdp.value <= prod.value), sdp.method
+        (True, 'lipsdp_neuron')
+    """
+    start = time.perf_counter()
+    if method not in ("lipsdp", "product"):
+        raise ValueError(f"method must be 'lipsdp' or 'product', got {method!r}")
+    scaled = prescale(network)
+    weights = scaled.network.weights
+    if method == "product":
+        factors = [float(np.linalg.norm(w, 2)) for w in weights]
+        value = inflate(float(np.prod(factors)), sum(network.layer_sizes) + 4 * sum(network.layer_sizes))
+        details: dict[str, Any] = {"factors": factors}
+        solver, status = "closed form", "closed form"
+    else:
+        result = solve_chain_lmi(
+            ChainLMI(tuple(weights[:-1]), weights[-1], "scalar"),
+            tol=DEFAULT_TOL["first_order"] if tol is None else float(tol),
+            time_limit=time_limit,
+            **dict(solver_options or {}),
+        )
+        value = inflate(float(np.sqrt(result.objective)), 1)
+        solver, status = "first_order", "converged" if result.converged else "not converged"
+        details = {
+            "certified_objective": float(np.ldexp(result.objective, 2 * scaled.exponent)),
+            "iterations": result.iterations,
+            "lmi_min_eigenvalue": result.min_eigenvalue,
+            "slack": result.slack,
+        }
+    details["scale_exponent"] = scaled.exponent
+    return UpperBound(
+        value=scaled.upper(value),
+        method="lipsdp_neuron" if method == "lipsdp" else "product",
+        norm="2",
         solver=solver,
         status=status,
         wall_time=time.perf_counter() - start,

@@ -54,17 +54,17 @@ from hiqlip_plugin._validation import check_integer, check_seed
 from hiqlip_plugin.budget import Budget
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SamplerOutputError, SolverFailedError, TimeLimitExceeded
 from hiqlip_plugin.ising import checked_samples
-from hiqlip_plugin.lipschitz.bounds import UpperBound, product_bound, sdp_bound
+from hiqlip_plugin.lipschitz.bounds import UpperBound, joint_l2_bound, product_bound, sdp_bound
 from hiqlip_plugin.lipschitz.deep import deep_block_search
 from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, fgl_bqm, parse_norm
 from hiqlip_plugin.lipschitz.local_search import alternating_best_response
 from hiqlip_plugin.lipschitz.realizability import check_realizability
-from hiqlip_plugin.lipschitz.sampling import sampled_lipschitz
+from hiqlip_plugin.lipschitz.sampling import default_radius, sampled_lipschitz
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_EXACT_BITS", "DEFAULT_CAPACITY",
-           "DEFAULT_BLAS_THREADS"]
+           "DEFAULT_BLAS_THREADS", "JOINT_SAMPLES"]
 
 AUTO_EXACT_BITS = 20
 """With ``exact="auto"``, enumerate exactly when at most ``2**AUTO_EXACT_BITS`` cases are needed."""
@@ -402,15 +402,24 @@ class _WitnessSearch:
 
 def _upper_bound(network: ReLUNetwork, direction: np.ndarray, norm: Norm, upper: str, seed: int | None,
                  time_limit: float | None) -> tuple[UpperBound, list[str]]:
+    """The smaller sound bound among those ``upper`` asks for; a failed SDP falls back to the product.
+
+    The SDP is :func:`~hiqlip_plugin.lipschitz.bounds.sdp_bound` with its defaults: the natural SDP by the
+    mixing method for two layers, DGeoLIP (l_inf) or LipSDP-Neuron (l2) by the first-order chain-LMI solver
+    for deeper networks.
+    """
     notes: list[str] = []
     candidates = []
     if upper in ("product", "auto"):
         candidates.append(product_bound(network, direction=direction, norm=norm))
     if upper in ("sdp", "auto") and norm != "1":
+        two_layer = network.num_layers == 2
+        name = "natural SDP (mixing)" if two_layer else (
+            "DGeoLIP dual SDP (first_order)" if norm == "inf" else "LipSDP-Neuron (first_order)")
         try:
             candidates.append(sdp_bound(network, direction=direction, norm=norm, seed=seed, time_limit=time_limit))
-        except (SolverFailedError, ProblemTooLargeError, MemoryError) as err:
-            notes.append(f"SDP bound unavailable ({err}); using the norm product")
+        except (SolverFailedError, ProblemTooLargeError, MemoryError, np.linalg.LinAlgError) as err:
+            notes.append(f"the {name} bound failed ({err}); the norm product is reported instead")
             if upper == "sdp":
                 candidates.append(product_bound(network, direction=direction, norm=norm))
     elif upper == "sdp":
@@ -472,6 +481,59 @@ def _as_network(network: Any) -> ReLUNetwork:
     )
 
 
+JOINT_SAMPLES = 512
+"""Inputs at which ``outputs="joint"`` evaluates the Jacobian's spectral norm (its sampled lower bound)."""
+
+
+def _estimate_joint(network: ReLUNetwork, upper: str, seed: int | None, time_limit: float | None,
+                    start: float) -> LipschitzReport:
+    """The one-row report of ``outputs="joint"`` (see :func:`estimate_lipschitz`)."""
+    timings: dict[str, float] = {}
+    tick = time.perf_counter()
+    rng = np.random.default_rng(np.random.SeedSequence(seed).generate_state(1)[0] if seed is not None else None)
+    points = default_radius(network) * rng.uniform(-1.0, 1.0, size=(JOINT_SAMPLES, network.input_dim))
+    patterns = network.activation_patterns(points)
+    jacobians = np.stack([network.weights[-1]] * len(points))
+    for w, s in zip(reversed(network.weights[:-1]), reversed(patterns), strict=True):
+        jacobians = (jacobians * s[:, None, :]) @ w
+    norms = np.linalg.norm(jacobians, 2, axis=(1, 2))
+    best = int(np.argmax(norms))
+    left = np.linalg.svd(jacobians[best])[0][:, 0]
+    certificate = Certificate.from_patterns(network, [p[best] for p in patterns], left, norm="2")
+    timings["witness"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    notes = [
+        "joint l2 row: the witness is ||J(x)^T u||_2 for the sampled input x with the largest Jacobian "
+        "spectral norm and u its top left singular vector; ||J(x)||_2 at any input is a lower bound on the "
+        "true l2 Lipschitz constant of the whole map (sampled); the upper bound holds for the whole map"
+    ]
+    bound = joint_l2_bound(network, method="product")
+    if upper in ("sdp", "auto"):
+        try:
+            sdp = joint_l2_bound(network, time_limit=time_limit)
+            bound = sdp if sdp.value < bound.value or upper == "sdp" else bound
+        except (SolverFailedError, ProblemTooLargeError, MemoryError, np.linalg.LinAlgError) as err:
+            notes.append(f"the joint LipSDP-Neuron bound (first_order) failed ({err}); the product of "
+                         "spectral norms is reported instead")
+    timings["upper"] = time.perf_counter() - tick
+    estimate = LipschitzEstimate(
+        output=None,
+        direction=left,
+        norm="2",
+        lower=certificate.value,
+        certificate=certificate,
+        upper=bound.value,
+        upper_method=f"{bound.method} ({bound.solver}), joint",
+        exact=math.isclose(certificate.value, bound.value, rel_tol=1e-9),
+        attained=True,
+        sampled=float(norms[best]),
+        timings=timings,
+        sampler=f"Jacobian spectral norms at {JOINT_SAMPLES} sampled inputs",
+        notes=tuple(notes),
+    )
+    return LipschitzReport(network.layer_sizes, "2", (estimate,), time.perf_counter() - start)
+
+
 def estimate_lipschitz(
     network: ReLUNetwork | Any,
     outputs: str | int | Sequence[int] | npt.ArrayLike = "all",
@@ -496,7 +558,13 @@ def estimate_lipschitz(
         network: The network: a :class:`~hiqlip_plugin.ReLUNetwork`, or a PyTorch ``nn.Sequential`` /
             fitted scikit-learn MLP (converted by :meth:`~hiqlip_plugin.ReLUNetwork.from_torch` /
             :meth:`~hiqlip_plugin.ReLUNetwork.from_sklearn`, which refuse anything but ReLU).
-        outputs: ``"all"``, an output index, a list of indices, or a float direction ``c`` (``c^T f``).
+        outputs: ``"all"``, an output index, a list of indices, a float direction ``c`` (``c^T f``), or
+            ``"joint"`` (``norm=2`` only): one row for the l2 constant of the whole vector map, i.e. the
+            largest spectral norm of its Jacobian. Its ``sampled`` is the largest ``||J(x)||_2`` over
+            :data:`JOINT_SAMPLES` inputs (a lower bound on the true constant), its witness the FGL
+            certificate of ``u^T f`` for that input's pattern and top left singular vector ``u`` (a lower
+            bound on the whole map's FGL, since ``||u|| = 1``), its upper bound the certified
+            LipSDP-Neuron bound of the whole map (:func:`~hiqlip_plugin.lipschitz.bounds.joint_l2_bound`).
         norm: Input norm: ``"inf"`` (default), ``2`` or ``1`` (l1 is exact in closed form for two layers).
         sampler: Any dimod sampler for the witness search. Default: a :class:`~hiqlip_plugin.CIMSampler`,
             wrapped in a :class:`~hiqlip_plugin.HierarchicalComposite` when the QUBO exceeds
@@ -553,6 +621,11 @@ def estimate_lipschitz(
     budget = Budget(time_limit)
     if executor is not None and not isinstance(executor, Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+    if isinstance(outputs, str) and outputs == "joint":
+        if norm != "2":
+            raise ValueError("outputs='joint' bounds the l2 constant of the whole map: pass norm=2")
+        with threadpool_limits(blas_threads, user_api="blas"):
+            return _estimate_joint(network, upper, seed, budget.seconds(), start)
     targets = _resolve_outputs(network, outputs)
     search = _WitnessSearch(network, norm, sampler, max_subproblem_size, dict(sampler_kwargs or {}))
 
@@ -597,8 +670,8 @@ def _fallback_advice(network: ReLUNetwork, output: int | None, norm: Norm, budge
     if network.num_layers == 2:
         call = f"sdp_bound(network, {target}, norm={norm!r}, solver='mixing')"
         return f"for the SDP bound, run {call} (the mixing method has no size limit)"
-    call = f"sdp_bound(network, {target}, norm={norm!r}, max_size=None)"
-    return f"for the SDP bound, run {call} (lifts the size limit; Clarabel's cost grows like side^6)"
+    call = f"sdp_bound(network, {target}, norm={norm!r}, time_limit=600)"
+    return f"for the SDP bound, run {call} (the first-order LMI solver with a longer time limit)"
 
 
 def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm: Norm, search: _WitnessSearch,

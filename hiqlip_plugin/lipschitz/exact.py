@@ -52,6 +52,7 @@ from tqdm import tqdm
 
 from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.budget import Budget
+from hiqlip_plugin._verified import prescale
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, parse_norm
 from hiqlip_plugin.lipschitz.local_search import best_response_s, best_response_x
@@ -362,7 +363,8 @@ def exact_fgl(
             f"the exact l_{norm} FGL of a network with layer sizes {network.layer_sizes} needs 2^{bits} cases, "
             f"beyond the limit max_bits={max_bits}"
         )
-    solver = _FirstLayer(network.weights[0], norm, chunk_size)
+    scaled = prescale(network, c)  # exact powers of two: the same maximiser, no underflow or overflow
+    solver = _FirstLayer(scaled.network.weights[0], norm, chunk_size)
     num_outer = 2 ** sum(network.hidden_dims[1:])
     num_enumerated = num_outer * solver.cases_per_direction
     best: tuple[float, np.ndarray | None, np.ndarray, np.ndarray] | None = None
@@ -376,7 +378,7 @@ def exact_fgl(
         tracker = _Progress(bar, budget)
         for start in range(0, num_outer, solver.batch_size):
             directions, outer = _outer_directions(
-                network, c, start, min(start + solver.batch_size, num_outer)
+                scaled.network, scaled.direction, start, min(start + solver.batch_size, num_outer)
             )
             value, row, x, s1 = solver.best(directions, tracker)
             if best is None or value > best[0]:

@@ -70,6 +70,7 @@ import dimod
 import numpy as np
 import numpy.typing as npt
 
+from hiqlip_plugin._verified import prescale
 from hiqlip_plugin.exceptions import SamplerOutputError
 from hiqlip_plugin.network import ReLUNetwork
 
@@ -330,15 +331,26 @@ class Certificate:
         return pattern_gradient(network, self.patterns, self.direction)
 
     def recompute(self, network: ReLUNetwork) -> float:
-        """Recompute the value from the network's weights (float64)."""
-        g = self.gradient(network)
+        """Recompute the value from the network's weights (float64).
+
+        The gradient is taken in the network prescaled by exact powers of two
+        (:func:`hiqlip_plugin._verified.prescale`) and the value scaled back rounding down, so it neither
+        underflows to ``0`` nor overflows at extreme weight scales, and scales exactly with the weights.
+
+        Raises:
+            FloatRangeError: If the value overflows float64.
+        """
+        scaled = prescale(network, self.direction)
+        g = pattern_gradient(scaled.network, self.patterns, scaled.direction)
         if self.norm == "2":
-            return float(np.linalg.norm(g))
-        if self.norm == "1":
-            return float(np.max(np.abs(g)))
-        if self.input_signs is None:
-            return float(np.sum(np.abs(g)))
-        return float(self.input_signs @ g)
+            value = float(np.linalg.norm(g))
+        elif self.norm == "1":
+            value = float(np.max(np.abs(g)))
+        elif self.input_signs is None:
+            value = float(np.sum(np.abs(g)))
+        else:
+            value = float(self.input_signs @ g)
+        return math.copysign(scaled.lower(abs(value)), value)
 
     def verify(self, network: ReLUNetwork, rtol: float = 1e-9) -> bool:
         """Check that the certificate fits ``network`` and that its value is what its patterns give.

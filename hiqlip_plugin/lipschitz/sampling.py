@@ -94,9 +94,11 @@ def dual_norm(gradients: npt.ArrayLike, norm: Any) -> np.ndarray:
         >>> [float(dual_norm([3.0, -4.0], p)) for p in ("inf", 2, 1)]
         [7.0, 5.0, 4.0]
     """
-    return np.linalg.norm(
-        np.asarray(gradients, dtype=np.float64), ord=_DUAL_ORDER[parse_norm(norm)], axis=-1
-    )
+    g = np.asarray(gradients, dtype=np.float64)
+    # each gradient divided by an exact power of two first: the squares of l2 neither underflow nor overflow
+    exponents = np.frexp(np.max(np.abs(g), axis=-1, keepdims=True, initial=0.0))[1]
+    norms = np.linalg.norm(np.ldexp(g, -exponents), ord=_DUAL_ORDER[parse_norm(norm)], axis=-1)
+    return np.ldexp(norms, exponents[..., 0])
 
 
 def default_radius(network: ReLUNetwork) -> float:

@@ -33,7 +33,8 @@ final iterate (the KKT multipliers), so the bound is valid for any ``V`` and tig
 **Soundness in floating point.** ``lambda_max`` is never trusted from an eigensolver. An estimate (dense
 LAPACK ``dsyevr`` for the largest eigenvalue only; Lanczos and LOBPCG were slower on the clustered top
 spectrum of a near-optimal ``C - Diag(y)``) plus a relative slack ``eig_tol`` gives a trial ``lam``, and a LAPACK Cholesky factorisation of
-``B = fl(lam I - C + Diag(y))`` must run to completion. By Rump's theorem (S. M. Rump, *Verification of
+``B = fl(lam I - C + Diag(y))`` must run to completion
+(:func:`hiqlip_plugin._verified.verified_lambda_max`, shared with the other certificates). By Rump's theorem (S. M. Rump, *Verification of
 positive definiteness*, BIT 46, 2006), a completed floating-point Cholesky factorisation proves
 ``lambda_min(B) >= -c`` with ``c = gamma_{m+1} / (1 - gamma_{m+1}) trace(B)`` (``gamma_n = n u / (1 - n u)``,
 ``u = 2^-53``, plus an underflow term); we use twice that ``c``, and add ``2 u max|B_ii|`` for the rounding
@@ -68,11 +69,11 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 
-from hiqlip_plugin.exceptions import ProblemTooLargeError, SolverFailedError
+from hiqlip_plugin._verified import UNIT_ROUNDOFF, gamma, verified_lambda_max
+from hiqlip_plugin.exceptions import ProblemTooLargeError
 
 __all__ = [
     "MixingResult",
@@ -92,16 +93,8 @@ MAX_CERTIFIED_SIZE = 10000
 SYMMETRY_RTOL = 1e-10
 """A cost matrix is accepted as symmetric if ``max|C - C^T| <= SYMMETRY_RTOL * max|C|``."""
 
-_UNIT_ROUNDOFF = 2.0**-53
 _MAX_MOMENTUM = 0.9
 _DEFAULT_EIG_TOL = 1e-12
-_SLACK_GROWTH = 10.0
-_MAX_VERIFICATIONS = 24
-
-
-def _gamma(n: int) -> float:
-    """Higham's ``gamma_n = n u / (1 - n u)``: the relative error bound of an ``n``-term float64 sum."""
-    return n * _UNIT_ROUNDOFF / (1.0 - n * _UNIT_ROUNDOFF)
 
 
 @dataclass(frozen=True)
@@ -206,7 +199,7 @@ def _prepare_cost(cost: npt.ArrayLike | sp.sparray | sp.spmatrix) -> _Cost:
     margin = 0.0
     if asymmetry > 0.0:
         matrix = (matrix + matrix.T) * 0.5
-        margin = _UNIT_ROUNDOFF * float(abs(matrix).sum())
+        margin = UNIT_ROUNDOFF * float(abs(matrix).sum())
     diagonal = np.array(matrix.diagonal(), dtype=np.float64)
     if sp.issparse(matrix):
         offdiag = sp.csr_array(matrix - sp.diags_array(diagonal))
@@ -329,57 +322,6 @@ def _sweep(layout: _Layout, factors: np.ndarray, momentum: float) -> float:
     return increase
 
 
-def _eigenvalue_estimate(matrix: np.ndarray) -> float:
-    """Largest eigenvalue of a dense symmetric matrix by LAPACK (``dsyevr``): an estimate, not a bound."""
-    m = matrix.shape[0]
-    return float(
-        scipy.linalg.eigvalsh(matrix, subset_by_index=(m - 1, m - 1), check_finite=False)[0]
-    )
-
-
-def _verified_lambda_max(
-    offdiag: np.ndarray | sp.csr_array, y: np.ndarray, eig_tol: float
-) -> float:
-    """Return ``lam`` proven ``>= lambda_max(C_off - Diag(y))`` by a floating-point Cholesky factorisation.
-
-    The trial value is the eigenvalue estimate plus ``eig_tol`` times a bound on the matrix norm; each failed
-    factorisation multiplies the slack by 10. The Gershgorin bound caps the trial, and any positive slack
-    above it makes ``lam I - C_off + Diag(y)`` strictly diagonally dominant, so the loop ends.
-
-    Raises:
-        SolverFailedError: If no trial could be verified (not expected to happen).
-    """
-    dense = offdiag.toarray() if sp.issparse(offdiag) else offdiag
-    m = dense.shape[0]
-    diagonal_indices = np.diag_indices(m)
-    reduced = np.array(dense)
-    reduced[diagonal_indices] -= y
-    estimate = _eigenvalue_estimate(reduced)
-    row_sums = np.abs(dense).sum(axis=1)
-    gershgorin = float(np.max(row_sums - y))
-    norm_bound = float(np.max(row_sums + np.abs(y)))  # >= ||C_off - Diag(y)||_2
-    slack = eig_tol * max(norm_bound, float(np.finfo(np.float64).tiny))
-    for _ in range(_MAX_VERIFICATIONS):
-        trial = min(estimate, gershgorin) + slack
-        diagonal = trial + y
-        shifted = np.negative(
-            dense.T
-        )  # Fortran-ordered -C_off (C_off is symmetric), overwritten by LAPACK
-        shifted[diagonal_indices] = diagonal
-        _, info = scipy.linalg.lapack.dpotrf(shifted, lower=0, clean=0, overwrite_a=1)
-        if info == 0:
-            largest = float(np.max(np.abs(diagonal)))
-            rump = 2.0 * _gamma(m + 1) / (1.0 - _gamma(m + 1)) * float(np.sum(np.abs(diagonal)))
-            underflow = (
-                8.0 * float(np.finfo(np.float64).smallest_subnormal) * (2 * (m + 2) + largest)
-            )
-            return trial + rump + underflow + 2.0 * _UNIT_ROUNDOFF * largest
-        slack *= _SLACK_GROWTH
-    raise SolverFailedError(
-        "could not verify an upper bound on lambda_max(C - Diag(y)) by Cholesky"
-    )
-
-
 def _dual_bound(
     cost: _Cost, offdiag: np.ndarray | sp.csr_array, y_offdiag: np.ndarray, eig_tol: float
 ) -> DualBound:
@@ -388,12 +330,12 @@ def _dual_bound(
     ``offdiag`` may be ``cost.offdiag`` permuted symmetrically, with ``y_offdiag`` in the same order.
     """
     m = cost.size
-    lam = _verified_lambda_max(offdiag, y_offdiag, eig_tol)
+    lam = verified_lambda_max(offdiag, y_offdiag, eig_tol)
     terms = np.array([float(np.sum(cost.diagonal)), float(np.sum(y_offdiag)), m * lam])
     absolute = (
         float(np.sum(np.abs(cost.diagonal))) + float(np.sum(np.abs(y_offdiag))) + m * abs(lam)
     )
-    margin = 2.0 * _gamma(m + 3) * absolute + cost.symmetrisation_margin
+    margin = 2.0 * gamma(m + 3) * absolute + cost.symmetrisation_margin
     return DualBound(value=float(np.sum(terms)) + margin, lambda_max=lam)
 
 
