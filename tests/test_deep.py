@@ -299,7 +299,7 @@ def test_l2_uses_one_block_moves_only():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"norm": 1}, ValueError, "norm"),
+        ({"sampler": "annealing"}, ValueError, "bifurcation"),
         ({"norm": "l3"}, ValueError, "norm"),
         ({"num_restarts": 0}, ValueError, "num_restarts"),
         ({"num_restarts": 2.5}, TypeError, "num_restarts"),
