@@ -45,6 +45,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
@@ -69,7 +70,7 @@ from hiqlip_plugin.lipschitz.formulation import (
 )
 from hiqlip_plugin.lipschitz.sampled import sample_and_polish
 from hiqlip_plugin.network import ReLUNetwork
-from hiqlip_plugin.samplers.reduced import reduced_bifurcation
+from hiqlip_plugin.samplers.reduced import bifurcate, reduced_bifurcation
 
 __all__ = [
     "BlockSearchResult",
@@ -81,6 +82,8 @@ __all__ = [
     "BIFURCATION",
     "BLOCK_REPLICAS",
     "BLOCK_STEPS",
+    "LayeredResult",
+    "layered_bifurcation",
 ]
 
 DEFAULT_SA_KWARGS: dict[str, Any] = {"num_reads": 8, "num_sweeps": 200}
@@ -342,6 +345,122 @@ def _bifurcated_pair(k: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     result = reduced_bifurcation(k, codes="binary", objective="relu", **kwargs)
     t = result.codes[int(np.argmax(result.values))]
     return (k @ t.astype(np.float64) > 0).astype(np.int8), t
+
+
+# ------------------------------------------------------------------ all layers at once
+def _dual_columns(g: np.ndarray, norm: Norm) -> np.ndarray:
+    """:func:`_dual_vector` of every column of ``g`` (``(d, B)``)."""
+    if norm == "inf":
+        return np.where(g >= 0, 1.0, -1.0).astype(g.dtype)
+    if norm == "2":
+        length = np.sqrt(np.square(g).sum(axis=0, keepdims=True))
+        return g / np.where(length > 0, length, 1.0)
+    y = np.zeros_like(g)
+    rows = np.argmax(np.abs(g), axis=0)
+    columns = np.arange(g.shape[1])
+    y[rows, columns] = np.where(g[rows, columns] >= 0, 1.0, -1.0)
+    return y
+
+
+@dataclass(frozen=True, eq=False)
+class LayeredResult:
+    """Each replica's best pattern set from :func:`layered_bifurcation`.
+
+    Attributes:
+        patterns: One tuple of int8 0/1 patterns (one per hidden layer) per replica.
+        values: The dual norm of each replica's gradient (float64, recomputed from the weights).
+        num_steps: Steps run.
+
+    Examples:
+        >>> from hiqlip_plugin.lipschitz.deep import layered_bifurcation
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> result = layered_bifurcation(random_relu_network((5, 4, 3, 1), seed=0), num_replicas=3,
+        ...                              num_steps=20, seed=0)
+        >>> len(result.patterns), [p.shape for p in result.patterns[0]], result.num_steps
+        (3, [(4,), (3,)], 20)
+    """
+
+    patterns: tuple[tuple[np.ndarray, ...], ...]
+    values: np.ndarray
+    num_steps: int
+
+
+def layered_bifurcation(
+    network: ReLUNetwork,
+    output: int | None = None,
+    *,
+    direction: npt.ArrayLike | None = None,
+    norm: Any = "inf",
+    num_replicas: int = 16,
+    num_steps: int = 1000,
+    seed: int | None = None,
+    time_limit: float | None = None,
+) -> LayeredResult:
+    """Simulated bifurcation over the spins of every hidden layer, the input side eliminated in closed form.
+
+    The objective is the FGL objective itself, ``||g(s)||`` (dual norm of the input norm), as a function of
+    all hidden patterns; the input (or dual vector) is its closed-form best response ``y = dual(g)`` at every
+    step. With ``y`` fixed, ``y^T g`` is linear in each layer's pattern with coefficients
+    ``r_l * (P_l^T y)`` (the module docstring's scores), which is the gradient the bifurcation dynamics of
+    :func:`~hiqlip_plugin.samplers.reduced.bifurcate` follow (each layer scaled by its own ``c0``). One step
+    costs a backward and a forward pass through the weights for all replicas together, and reads out every
+    replica's value. For two layers this is :func:`~hiqlip_plugin.samplers.reduced.reduced_bifurcation` over
+    the hidden side.
+
+    Args:
+        network: A :class:`~hiqlip_plugin.ReLUNetwork` (any depth).
+        output: Output index ``k``; may be omitted for single-output networks.
+        direction: Any output functional ``c`` instead of ``output``.
+        norm: Input norm: ``"inf"``, ``2`` or ``1``.
+        num_replicas: Replicas run together.
+        num_steps: Euler steps.
+        seed: Seed of the initial amplitudes.
+        time_limit: Seconds after which the run stops with the best states so far.
+
+    Returns:
+        A :class:`LayeredResult`: feasible pattern sets, so each value is a lower bound on the FGL.
+
+    Examples:
+        >>> from hiqlip_plugin.lipschitz.deep import layered_bifurcation
+        >>> from hiqlip_plugin.lipschitz.exact import exact_fgl
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> net = random_relu_network((6, 5, 4, 1), seed=1)
+        >>> result = layered_bifurcation(net, num_replicas=8, num_steps=200, seed=0)
+        >>> bool(result.values.max() <= exact_fgl(net).value + 1e-9)
+        True
+    """
+    norm = parse_norm(norm)
+    c = network.output_direction(output, direction)
+    weights = [w.astype(np.float32) for w in network.weights]
+    widths = network.hidden_dims
+    bounds = np.cumsum((0, *widths))
+    top = (c.astype(np.float32) @ weights[-1])[:, None]
+
+    def evaluate(spins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = [(spins[a:b] > 0).astype(np.float32) for a, b in itertools.pairwise(bounds)]
+        r = [np.empty(0, np.float32)] * len(widths)
+        r[-1] = np.broadcast_to(top, (widths[-1], spins.shape[1]))
+        for layer in range(len(widths) - 2, -1, -1):
+            r[layer] = weights[layer + 1].T @ (s[layer + 1] * r[layer + 1])
+        g = weights[0].T @ (s[0] * r[0])
+        u = weights[0] @ _dual_columns(g, norm)
+        scores = []
+        for layer in range(len(widths)):
+            scores.append(0.5 * r[layer] * u)
+            if layer + 1 < len(widths):
+                u = weights[layer + 1] @ (s[layer] * u)
+        values = np.abs(g).sum(axis=0) if norm == "inf" else (
+            np.sqrt(np.square(g).sum(axis=0)) if norm == "2" else np.abs(g).max(axis=0))
+        return values, np.vstack(scores)
+
+    best, steps_run, _ = bifurcate(evaluate, widths, num_replicas=num_replicas, num_steps=num_steps, seed=seed,
+                                   time_limit=time_limit)
+    patterns = tuple(
+        tuple((best[a:b, k] > 0).astype(np.int8) for a, b in itertools.pairwise(bounds))
+        for k in range(best.shape[1])
+    )
+    values = np.array([_norm_value(pattern_gradient(network, p, c), norm) for p in patterns])
+    return LayeredResult(patterns, values, steps_run)
 
 
 # ------------------------------------------------------------------ result

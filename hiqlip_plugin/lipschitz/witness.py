@@ -21,10 +21,15 @@ certificate and says which method found it (:attr:`WitnessResult.method`, one of
 - :data:`FLIP`: :func:`~hiqlip_plugin.lipschitz.local_search.one_side_flip_search` over the smaller side.
 - :data:`ALTERNATING`: :func:`~hiqlip_plugin.lipschitz.local_search.alternating_best_response`.
 
-**Deeper networks, l2, and l1 beyond enumeration**: :data:`ASCENT` (closed-form block coordinate ascent from
-many random starts, :func:`~hiqlip_plugin.lipschitz.deep.deep_block_search` with ``max_sweeps=0``) first,
-then :data:`BLOCK_MOVES` from its best point (block sub-problems solved by reduced bifurcation, by the user's
-sampler, or, for l1, exactly in closed form), kept only where they improve on the ascent.
+**Deeper networks, l2, and l1 beyond enumeration**:
+
+- :data:`LAYERED` (the Ising route): simulated bifurcation over the spins of every hidden layer with the
+  input side eliminated in closed form (:func:`~hiqlip_plugin.lipschitz.deep.layered_bifurcation`);
+- :data:`ASCENT`: closed-form block coordinate ascent from many random starts
+  (:func:`~hiqlip_plugin.lipschitz.deep.deep_block_search` with ``max_sweeps=0``);
+- :data:`BLOCK_MOVES` from the better of those two points (block sub-problems solved by reduced
+  bifurcation, by the user's sampler through the shared step, or, for l1, exactly in closed form); they are
+  named the winner only where they improve on their starting point.
 
 Examples:
     >>> from hiqlip_plugin.lipschitz.witness import METHODS, WitnessSearch
@@ -47,7 +52,7 @@ import dimod
 import numpy as np
 
 from hiqlip_plugin.lipschitz.deep import BIFURCATION as _BIFURCATION_SAMPLER
-from hiqlip_plugin.lipschitz.deep import deep_block_search
+from hiqlip_plugin.lipschitz.deep import deep_block_search, layered_bifurcation
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, bilinear_matrix, fgl_bqm
 from hiqlip_plugin.lipschitz.local_search import (
     LocalSearchResult,
@@ -69,11 +74,15 @@ __all__ = [
     "FLIP",
     "ALTERNATING",
     "ASCENT",
+    "LAYERED",
     "BLOCK_MOVES",
     "DEFAULT_CAPACITY",
     "TWO_LAYER_SHARES",
     "DEEP_SHARES",
     "WORK",
+    "STEPS_PER_SPIN",
+    "STEP_RANGE",
+    "bifurcation_steps",
 ]
 
 BIFURCATION = "reduced bifurcation"
@@ -81,8 +90,9 @@ SAMPLER = "sampler"
 FLIP = "one-side flip search"
 ALTERNATING = "alternating best responses"
 ASCENT = "closed-form block ascent"
+LAYERED = "layered bifurcation"
 BLOCK_MOVES = "block moves"
-METHODS: tuple[str, ...] = (BIFURCATION, SAMPLER, FLIP, ALTERNATING, ASCENT, BLOCK_MOVES)
+METHODS: tuple[str, ...] = (BIFURCATION, SAMPLER, FLIP, ALTERNATING, LAYERED, ASCENT, BLOCK_MOVES)
 """Names a :class:`WitnessResult` may report as its :attr:`~WitnessResult.method`."""
 
 DEFAULT_CAPACITY = 100
@@ -94,18 +104,37 @@ TWO_LAYER_SHARES: Mapping[str, float] = {BIFURCATION: 0.5, SAMPLER: 0.5, FLIP: 0
 The classical searches saturate early (``docs/benchmarks.md``, witness section), so the Ising route gets
 half."""
 
-DEEP_SHARES: Mapping[str, float] = {ASCENT: 0.5, BLOCK_MOVES: 0.5}
-"""Share of a deep witness budget: closed-form ascent first, then block moves from its best point."""
+DEEP_SHARES: Mapping[str, float] = {LAYERED: 0.5, ASCENT: 0.25, BLOCK_MOVES: 0.25}
+"""Share of a deep witness budget: layered bifurcation and closed-form ascent, then block moves from the
+better of their points."""
 
 WORK: Mapping[str, int] = {
     "bifurcation_replicas": 16,
-    "bifurcation_steps": 1000,
     "flip_restarts": 16,
     "alternating_restarts": 64,
+    "layered_replicas": 16,
     "ascent_restarts": 256,
     "block_move_restarts": 4,
 }
 """The fixed work of each method when no time limit is given (then the same seed gives the same witness)."""
+
+STEPS_PER_SPIN = 8
+"""Bifurcation runs take this many steps per spin, within :data:`STEP_RANGE`."""
+
+STEP_RANGE = (200, 1000)
+"""Fewest and most steps of one bifurcation run."""
+
+
+def bifurcation_steps(num_spins: int) -> int:
+    """Steps of one bifurcation run over ``num_spins`` spins: :data:`STEPS_PER_SPIN` each, clipped.
+
+    Examples:
+        >>> from hiqlip_plugin.lipschitz.witness import bifurcation_steps
+        >>> bifurcation_steps(10), bifurcation_steps(64), bifurcation_steps(784)
+        (200, 512, 1000)
+    """
+    low, high = STEP_RANGE
+    return int(min(high, max(low, STEPS_PER_SPIN * num_spins)))
 
 
 def describe_sampler(sampler: Any) -> str:
@@ -279,7 +308,7 @@ class WitnessSearch:
             started = time.perf_counter()
             result = reduced_bifurcation(matrix, codes=codes, objective=objective, seed=round_seed,
                                          num_replicas=WORK["bifurcation_replicas"],
-                                         num_steps=WORK["bifurcation_steps"], time_limit=remaining)
+                                         num_steps=bifurcation_steps(matrix.shape[1]), time_limit=remaining)
             states.append(result.codes)
             if remaining is None:
                 break
@@ -307,11 +336,18 @@ class WitnessSearch:
 
     # ------------------------------------------------------------------ block searches
     def deep(self, direction: np.ndarray, seed: int | None, budget: float | None) -> WitnessResult:
-        """Closed-form block ascent, then block moves from its best point (any depth and norm)."""
-        seeds = _seeds(seed, 2)
+        """Layered bifurcation and closed-form block ascent, then block moves from the better point."""
+        seeds = _seeds(seed, 3)
+        layered = layered_bifurcation(
+            self.network, direction=direction, norm=self.norm, seed=seeds[0],
+            num_replicas=WORK["layered_replicas"], num_steps=bifurcation_steps(sum(self.network.hidden_dims)),
+            time_limit=_share(budget, DEEP_SHARES, LAYERED))
+        k = int(np.argmax(layered.values))
+        layered_certificate = Certificate.from_patterns(
+            self.network, layered.patterns[k], direction, norm=self.norm)
         ascent_limit = _share(budget, DEEP_SHARES, ASCENT)
         ascent = deep_block_search(
-            self.network, direction=direction, norm=self.norm, max_sweeps=0, seed=seeds[0],
+            self.network, direction=direction, norm=self.norm, max_sweeps=0, seed=seeds[1],
             time_limit=ascent_limit,
             num_restarts=WORK["ascent_restarts"] if ascent_limit is None else 2**62)
         if self.norm == "1":
@@ -322,12 +358,14 @@ class WitnessSearch:
             detail, kwargs = describe_sampler(sampler), self.kwargs or None
         else:
             sampler, detail, kwargs = _BIFURCATION_SAMPLER, BIFURCATION, None
+        start = max((layered_certificate, ascent.certificate), key=lambda cert: cert.value)
         moves = deep_block_search(
             self.network, direction=direction, norm=self.norm, sampler=sampler, sampler_kwargs=kwargs,
-            num_restarts=WORK["block_move_restarts"], seed=seeds[1],
-            time_limit=_share(budget, DEEP_SHARES, BLOCK_MOVES),
-            initial_patterns=list(ascent.certificate.patterns))
-        values = ((ASCENT, ascent.value), (BLOCK_MOVES, moves.value))
-        if moves.value > ascent.value:
-            return WitnessResult(moves.certificate, BLOCK_MOVES, detail, values)
-        return WitnessResult(ascent.certificate, ASCENT, "", values)
+            num_restarts=WORK["block_move_restarts"], seed=seeds[2],
+            time_limit=_share(budget, DEEP_SHARES, BLOCK_MOVES), initial_patterns=list(start.patterns))
+        found = [(LAYERED, "", layered_certificate), (ASCENT, "", ascent.certificate),
+                 (BLOCK_MOVES, detail, moves.certificate)]
+        values = tuple((name, cert.value) for name, _, cert in found)
+        # Block moves count as the winner only where they improve on the point they started from.
+        best = max(range(3), key=lambda i: found[i][2].value)
+        return WitnessResult(found[best][2], found[best][0], found[best][1], values)

@@ -43,7 +43,7 @@ Examples:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from hiqlip_plugin._validation import check_integer, check_positive
 
-__all__ = ["ReducedResult", "reduced_bifurcation", "reduced_values", "DEFAULT_COUPLING_STRENGTH",
+__all__ = ["ReducedResult", "reduced_bifurcation", "reduced_values", "bifurcate", "DEFAULT_COUPLING_STRENGTH",
            "OBJECTIVES"]
 
 Codes = Literal["spin", "binary"]
@@ -184,16 +184,9 @@ def reduced_bifurcation(
     if m64.ndim != 2 or 0 in m64.shape or not np.all(np.isfinite(m64)):
         raise ValueError(f"matrix must be a finite non-empty 2-D array (m, n), got shape {m64.shape}")
     _check(codes, objective)
-    replicas = check_integer(num_replicas, "num_replicas", 1)
-    steps = check_integer(num_steps, "num_steps", 0)
-    xi = check_positive(coupling_strength, "coupling_strength")
-    end = None if time_limit is None else started + check_positive(time_limit, "time_limit")
     forward = m64.astype(dtype)
     backward = np.ascontiguousarray(forward.T)
     binary = codes == "binary"
-    rng = np.random.default_rng(seed)
-    q = rng.uniform(-_INITIAL_AMPLITUDE, _INITIAL_AMPLITUDE, size=(m64.shape[1], replicas)).astype(dtype)
-    p = np.zeros_like(q)
 
     def evaluate(spins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Read-out values and the gradient with respect to the spins, at the signs ``spins``."""
@@ -201,11 +194,76 @@ def reduced_bifurcation(
         gradient = backward @ _phi_gradient(objective, image)
         return _phi(objective, image), (0.5 * gradient if binary else gradient)
 
+    best, steps_run, stopped = bifurcate(evaluate, [m64.shape[1]], num_replicas=num_replicas,
+                                         num_steps=num_steps, coupling_strength=coupling_strength, seed=seed,
+                                         time_limit=time_limit, stop=stop, dtype=dtype, started=started)
+    result = ((best > 0) if binary else best).astype(np.int8).T
+    return ReducedResult(np.ascontiguousarray(result), reduced_values(m64, result, objective), steps_run, stopped)
+
+
+def bifurcate(
+    evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    block_sizes: Sequence[int],
+    *,
+    num_replicas: int = 16,
+    num_steps: int = 1000,
+    coupling_strength: float = DEFAULT_COUPLING_STRENGTH,
+    seed: int | None = None,
+    time_limit: float | None = None,
+    stop: Callable[[], bool] | None = None,
+    dtype: npt.DTypeLike = np.float32,
+    started: float | None = None,
+) -> tuple[np.ndarray, int, bool]:
+    """Discrete simulated bifurcation that maximises any objective given by its read-out values and gradient.
+
+    The spins of all blocks are stacked as the rows of one ``(n, B)`` array (``n = sum(block_sizes)``); each
+    block gets its own scale ``c0 = 0.5 / rms(gradient)`` from the gradient at the start (blocks, such as the
+    hidden layers of a network, may have gradients of very different sizes).
+
+    Args:
+        evaluate: Maps signs ``(n, B)`` in {-1, +1} to ``(values (B,), gradient (n, B))``; the gradient is
+            that of the objective with respect to the spins.
+        block_sizes: Number of spins of each block.
+        num_replicas: Replicas ``B``.
+        num_steps: Euler steps (the pump ramps over all of them).
+        coupling_strength: ``xi`` in units of ``c0``.
+        seed: Seed of the initial amplitudes.
+        time_limit: Seconds (from ``started``, default now) after which the run stops.
+        stop: Called before every step; a true value stops the run.
+        dtype: Floating type of the amplitudes.
+        started: ``time.perf_counter()`` at which the time limit started.
+
+    Returns:
+        ``(best signs (n, B), steps run, stopped early)``: each replica's best read-out by ``evaluate``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.samplers.reduced import bifurcate
+        >>> target = np.array([[1.0], [-1.0], [1.0]])
+        >>> def evaluate(spins):                 # maximise the overlap with a target sign vector
+        ...     return (target * spins).sum(axis=0), np.repeat(target, spins.shape[1], axis=1)
+        >>> best, steps, stopped = bifurcate(evaluate, [3], num_replicas=2, num_steps=30, seed=0)
+        >>> best[:, 0].tolist(), steps, stopped
+        ([1.0, -1.0, 1.0], 30, False)
+    """
+    start = time.perf_counter() if started is None else started
+    replicas = check_integer(num_replicas, "num_replicas", 1)
+    steps = check_integer(num_steps, "num_steps", 0)
+    xi = check_positive(coupling_strength, "coupling_strength")
+    end = None if time_limit is None else start + check_positive(time_limit, "time_limit")
+    rng = np.random.default_rng(seed)
+    q = rng.uniform(-_INITIAL_AMPLITUDE, _INITIAL_AMPLITUDE, size=(int(sum(block_sizes)), replicas)).astype(dtype)
+    p = np.zeros_like(q)
     spins = np.where(q >= 0, 1.0, -1.0).astype(dtype)
     values, gradient = evaluate(spins)
-    rms = float(np.sqrt(np.mean(np.square(gradient, dtype=np.float64))))
-    kick = _DT * xi * (0.5 / rms if rms > 0 else 1.0)
-    best, best_values = spins.copy(), values.astype(np.float64)
+    kick = np.empty((q.shape[0], 1), dtype=dtype)
+    offset = 0
+    for size in block_sizes:
+        block = gradient[offset : offset + size]
+        rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64)))) if size else 0.0
+        kick[offset : offset + size] = _DT * xi * (0.5 / rms if rms > 0 else 1.0)
+        offset += size
+    best, best_values = spins.copy(), np.asarray(values, dtype=np.float64)
     step, stopped = 0, False
     for pump in np.linspace(0.0, 1.0, steps):
         if (end is not None and time.perf_counter() >= end) or (stop is not None and stop()):
@@ -223,5 +281,4 @@ def reduced_bifurcation(
             best[:, better] = spins[:, better]
             best_values[better] = values[better]
         step += 1
-    result = ((best > 0) if binary else best).astype(np.int8).T
-    return ReducedResult(np.ascontiguousarray(result), reduced_values(m64, result, objective), step, stopped)
+    return best, step, stopped
