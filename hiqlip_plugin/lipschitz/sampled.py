@@ -12,13 +12,13 @@ through :func:`sample_and_polish`, so every answer passes the same checks:
 3. the sample of lowest *recomputed* energy is decoded into a certificate and polished.
 
 Examples:
-    >>> import dimod
-    >>> from hiqlip_plugin import fgl_bqm
-    >>> from hiqlip_plugin.lipschitz.sampled import sample_and_polish
-    >>> from hiqlip_plugin.problems import random_relu_network
-    >>> qubo = fgl_bqm(random_relu_network((3, 4, 1), seed=0))
-    >>> step = sample_and_polish(dimod.ExactSolver(), qubo.bqm, qubo.decode, lambda cert: cert)
-    >>> bool(step.raw.value == -dimod.ExactSolver().sample(qubo.bqm).first.energy)
+    >>> from dwave.samplers import SimulatedAnnealingSampler
+    >>> from hiqlip_plugin.lipschitz.formulation import fgl_bqm as build
+    >>> from hiqlip_plugin.lipschitz.sampled import sample_and_polish as step_of
+    >>> from hiqlip_plugin.problems import random_relu_network as network
+    >>> qubo = build(network((3, 4, 1), seed=0), norm=2)
+    >>> found = step_of(SimulatedAnnealingSampler(), qubo.bqm, qubo.decode, lambda cert: cert.value, seed=0)
+    >>> bool(abs(found.polished ** 2 + found.energy) < 1e-9)
     True
 """
 
@@ -78,7 +78,7 @@ def sampler_call(sampler: Any, bqm: dimod.BinaryQuadraticModel, sampler_kwargs: 
         >>> import dimod
         >>> from hiqlip_plugin.lipschitz.sampled import sampler_call
         >>> bqm = dimod.BQM({"a": 1.0}, {}, 0.0, "SPIN")
-        >>> sampler_call(dimod.ExactSolver(), bqm, seed=3).first.energy
+        >>> float(sampler_call(dimod.ExactSolver(), bqm, seed=3).first.energy)
         -1.0
     """
     kwargs = dict(sampler_kwargs or {})

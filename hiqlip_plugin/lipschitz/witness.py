@@ -109,20 +109,22 @@ DEEP_SHARES: Mapping[str, float] = {LAYERED: 0.5, ASCENT: 0.25, BLOCK_MOVES: 0.2
 better of their points."""
 
 WORK: Mapping[str, int] = {
-    "bifurcation_replicas": 16,
+    "bifurcation_replicas": 32,
     "flip_restarts": 16,
     "alternating_restarts": 64,
-    "layered_replicas": 16,
+    "layered_replicas": 32,
     "ascent_restarts": 256,
     "block_move_restarts": 4,
 }
 """The fixed work of each method when no time limit is given (then the same seed gives the same witness)."""
 
-STEPS_PER_SPIN = 8
+STEPS_PER_SPIN = 4
 """Bifurcation runs take this many steps per spin, within :data:`STEP_RANGE`."""
 
-STEP_RANGE = (200, 1000)
-"""Fewest and most steps of one bifurcation run."""
+STEP_RANGE = (200, 500)
+"""Fewest and most steps of one bifurcation run. Measured on random 784-{128,256,1024} nets (two outputs
+each, then single-flip polishing), 32 replicas of 500 steps matched or beat 16 of 1000, 16 x 2 of 500 and
+16 x 3 of 300 at less CPU time (``docs/benchmarks.md``, witness section)."""
 
 
 def bifurcation_steps(num_spins: int) -> int:
@@ -130,8 +132,8 @@ def bifurcation_steps(num_spins: int) -> int:
 
     Examples:
         >>> from hiqlip_plugin.lipschitz.witness import bifurcation_steps
-        >>> bifurcation_steps(10), bifurcation_steps(64), bifurcation_steps(784)
-        (200, 512, 1000)
+        >>> bifurcation_steps(10), bifurcation_steps(100), bifurcation_steps(784)
+        (200, 400, 500)
     """
     low, high = STEP_RANGE
     return int(min(high, max(low, STEPS_PER_SPIN * num_spins)))

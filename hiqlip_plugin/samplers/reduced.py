@@ -45,7 +45,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -141,13 +141,8 @@ def reduced_bifurcation(
     *,
     codes: Codes,
     objective: Objective,
-    num_replicas: int = 16,
-    num_steps: int = 1000,
-    coupling_strength: float = DEFAULT_COUPLING_STRENGTH,
-    seed: int | None = None,
-    time_limit: float | None = None,
-    stop: Callable[[], bool] | None = None,
     dtype: npt.DTypeLike = np.float32,
+    **options: Any,
 ) -> ReducedResult:
     """Maximise ``f(c) = phi(M c)`` over codes ``c`` by simulated bifurcation (see the module docstring).
 
@@ -155,13 +150,10 @@ def reduced_bifurcation(
         matrix: ``M`` of shape ``(m, n)``, finite; the ``n`` columns are the variables.
         codes: ``"binary"`` (``c`` in {0, 1}^n) or ``"spin"`` (``c`` in {-1, +1}^n).
         objective: ``"l1"``, ``"relu"`` or ``"l2"`` (:data:`OBJECTIVES`).
-        num_replicas: Replicas ``B`` run together as the columns of one matrix.
-        num_steps: Euler steps (the pump ramps over all of them).
-        coupling_strength: ``xi`` in units of ``c0``.
-        seed: Seed of the initial amplitudes; same seed, same result (without a time limit).
-        time_limit: Seconds after which the run stops with the best states so far.
-        stop: Called before every step; a true value stops the run like ``time_limit``.
         dtype: Floating type of the amplitudes and of the products (float32 is about twice as fast).
+        **options: The run's settings, as for :func:`bifurcate`: ``num_replicas`` (replicas run together
+            as the columns of one matrix), ``num_steps``, ``coupling_strength``, ``seed`` (same seed, same
+            result without a time limit), ``time_limit`` (seconds), ``stop``.
 
     Returns:
         A :class:`ReducedResult`; its values are recomputed in float64.
@@ -194,9 +186,7 @@ def reduced_bifurcation(
         gradient = backward @ _phi_gradient(objective, image)
         return _phi(objective, image), (0.5 * gradient if binary else gradient)
 
-    best, steps_run, stopped = bifurcate(evaluate, [m64.shape[1]], num_replicas=num_replicas,
-                                         num_steps=num_steps, coupling_strength=coupling_strength, seed=seed,
-                                         time_limit=time_limit, stop=stop, dtype=dtype, started=started)
+    best, steps_run, stopped = bifurcate(evaluate, [m64.shape[1]], dtype=dtype, started=started, **options)
     result = ((best > 0) if binary else best).astype(np.int8).T
     return ReducedResult(np.ascontiguousarray(result), reduced_values(m64, result, objective), steps_run, stopped)
 
