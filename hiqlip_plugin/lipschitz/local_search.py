@@ -157,7 +157,7 @@ def _batches(
     """Sizes of restart batches: ``total`` restarts, or batches until ``time_limit`` (at least ``minimum``)."""
     done = 0
     while total is None or done < total:
-        if done >= minimum and time_limit is not None and time.perf_counter() - started >= time_limit:
+        if done >= max(minimum, 1) and time_limit is not None and time.perf_counter() - started >= time_limit:
             return
         size = BATCH_SIZE if total is None else min(BATCH_SIZE, total - done)
         yield size
