@@ -42,7 +42,7 @@ from hiqlip_plugin.lipschitz.deep import BIFURCATION, deep_block_search, layered
 from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import bilinear_matrix
 from hiqlip_plugin.lipschitz.local_search import alternating_best_response, one_side_flip_search
-from hiqlip_plugin.lipschitz.witness import bifurcation_steps
+from hiqlip_plugin.lipschitz.witness import WORK, bifurcation_steps
 from hiqlip_plugin.problems import random_relu_network
 from hiqlip_plugin.samplers.reduced import reduced_bifurcation
 
@@ -88,8 +88,9 @@ def two_layer_row(net, k: int, budget: float, seed: int) -> dict[str, float]:
     qubo = fgl_bqm(net, output=k)
 
     def bif(s: int, remaining: float) -> float:
-        result = reduced_bifurcation(matrix, codes=codes, objective=objective, num_replicas=16,
-                                     num_steps=1000, seed=s, time_limit=remaining)
+        result = reduced_bifurcation(matrix, codes=codes, objective=objective,
+                                     num_replicas=WORK["bifurcation_replicas"],
+                                     num_steps=bifurcation_steps(matrix.shape[1]), seed=s, time_limit=remaining)
         return float(result.values.max())
 
     def sampled(sampler) -> Callable[[int, float], float]:
@@ -121,7 +122,7 @@ def deep_row(net, k: int, budget: float, seed: int) -> dict[str, float]:
                                  seed=seed, **kwargs).value
 
     def layered(s: int, remaining: float) -> float:
-        result = layered_bifurcation(net, output=k, num_replicas=32,
+        result = layered_bifurcation(net, output=k, num_replicas=WORK["layered_replicas"],
                                      num_steps=bifurcation_steps(sum(net.hidden_dims)), seed=s,
                                      time_limit=remaining)
         return float(result.values.max())

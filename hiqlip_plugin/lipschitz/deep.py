@@ -84,6 +84,7 @@ __all__ = [
     "BLOCK_STEPS",
     "LayeredResult",
     "layered_bifurcation",
+    "LAYERED_COUPLING_STRENGTH",
 ]
 
 DEFAULT_SA_KWARGS: dict[str, Any] = {"num_reads": 8, "num_sweeps": 200}
@@ -101,6 +102,11 @@ BLOCK_REPLICAS = 8
 
 BLOCK_STEPS = 300
 """Steps of each :data:`BIFURCATION` block move."""
+
+LAYERED_COUPLING_STRENGTH = 2.0
+"""Default ``xi`` of :func:`layered_bifurcation`: on 784-64-64-10 and 784-64-64-64-10 (outputs 0 and 1),
+64 replicas of 500 steps at ``xi = 2`` reached the best value of every setting tried (32 x 500 and
+32 x 1000 at ``xi = 1`` missed two of the four), ``docs/benchmarks.md``, witness section."""
 
 
 def layer_label(layer: int, j: int) -> tuple[str, int, int]:
@@ -393,6 +399,7 @@ def layered_bifurcation(
     norm: Any = "inf",
     num_replicas: int = 16,
     num_steps: int = 1000,
+    coupling_strength: float = LAYERED_COUPLING_STRENGTH,
     seed: int | None = None,
     time_limit: float | None = None,
 ) -> LayeredResult:
@@ -414,6 +421,7 @@ def layered_bifurcation(
         norm: Input norm: ``"inf"``, ``2`` or ``1``.
         num_replicas: Replicas run together.
         num_steps: Euler steps.
+        coupling_strength: ``xi`` in units of each layer's ``c0``.
         seed: Seed of the initial amplitudes.
         time_limit: Seconds after which the run stops with the best states so far.
 
@@ -454,7 +462,7 @@ def layered_bifurcation(
         return values, np.vstack(scores)
 
     best, steps_run, _ = bifurcate(evaluate, widths, num_replicas=num_replicas, num_steps=num_steps, seed=seed,
-                                   time_limit=time_limit)
+                                   coupling_strength=coupling_strength, time_limit=time_limit)
     patterns = tuple(
         tuple((best[a:b, k] > 0).astype(np.int8) for a, b in itertools.pairwise(bounds))
         for k in range(best.shape[1])

@@ -112,9 +112,9 @@ WORK: Mapping[str, int] = {
     "bifurcation_replicas": 32,
     "flip_restarts": 16,
     "alternating_restarts": 64,
-    "layered_replicas": 32,
+    "layered_replicas": 64,
     "ascent_restarts": 256,
-    "block_move_restarts": 4,
+    "block_move_restarts": 1,
 }
 """The fixed work of each method when no time limit is given (then the same seed gives the same witness)."""
 
