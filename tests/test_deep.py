@@ -388,3 +388,19 @@ def test_bifurcation_block_moves_never_lose_and_are_reproducible(norm):
     assert moves.value >= closed.value and moves.num_sampler_calls > 0
     assert moves.certificate.to_dict() == again.certificate.to_dict()
     assert moves.value <= brute_force_fgl(net, net.output_direction(), norm) * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("norm", ["inf", 2, 1])
+def test_layered_bifurcation_patterns_are_feasible_and_below_brute_force(norm):
+    from hiqlip_plugin.lipschitz.deep import layered_bifurcation
+
+    for seed in range(3):
+        net = random_relu_network((5, 4, 3, 1), seed=seed)
+        c = net.output_direction()
+        result = layered_bifurcation(net, norm=norm, num_replicas=6, num_steps=150, seed=seed)
+        dual = {"inf": 1, 2: 2, 1: np.inf}[norm]
+        for patterns, value in zip(result.patterns, result.values, strict=True):
+            assert value == pytest.approx(np.linalg.norm(pattern_gradient(net, patterns, c), dual), rel=1e-12)
+        best = brute_force_l1(net, c) if norm == 1 else brute_force_fgl(net, c, norm)
+        assert result.values.max() <= best * (1 + 1e-12)
+        assert result.values.max() >= 0.9 * best
