@@ -11,8 +11,8 @@ certificate and says which method found it (:attr:`WitnessResult.method`, one of
 - :data:`BIFURCATION` (the Ising route, default): simulated bifurcation on the reduced objective of the
   smaller side (:func:`~hiqlip_plugin.samplers.reduced.reduced_bifurcation`: ``||A s||_1`` over the hidden
   side or ``sum_j max(0, (A^T x)_j)`` over the inputs, the other side being its closed-form best response at
-  every step), every replica read out at every step; its replicas' best states are then polished by
-  single-flip search and alternating best responses. No quadratic model is built: memory ``O(d h)``.
+  every step), every replica read out at every step; the best replica states of its runs are then polished
+  by single-flip search and alternating best responses. No quadratic model is built: memory ``O(d h)``.
 - :data:`SAMPLER`: a dimod sampler on the FGL QUBO (:func:`~hiqlip_plugin.lipschitz.formulation.fgl_bqm`),
   through a :class:`~hiqlip_plugin.HierarchicalComposite` when the QUBO exceeds its capacity, via the shared
   step :func:`~hiqlip_plugin.lipschitz.sampled.sample_and_polish` (answer and energies checked, decoded,
@@ -43,6 +43,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,7 +111,9 @@ better of their points."""
 
 WORK: Mapping[str, int] = {
     "bifurcation_replicas": 32,
-    "flip_restarts": 16,
+    "bifurcation_rounds": 2,
+    "polish_starts": 8,
+    "flip_restarts": 8,
     "alternating_restarts": 64,
     "layered_replicas": 64,
     "ascent_restarts": 256,
@@ -304,21 +307,25 @@ class WitnessSearch:
         matrix, codes, objective = (a, "binary", "l1") if side == "s" else (a.T, "spin", "relu")
         rng = np.random.default_rng(seed)
         states: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         remaining = limit
-        while True:
+        for round_index in itertools.count():
+            if remaining is None and round_index == WORK["bifurcation_rounds"]:
+                break
             round_seed = int(rng.integers(2**31))
             started = time.perf_counter()
             result = reduced_bifurcation(matrix, codes=codes, objective=objective, seed=round_seed,
                                          num_replicas=WORK["bifurcation_replicas"],
                                          num_steps=bifurcation_steps(matrix.shape[1]), time_limit=remaining)
             states.append(result.codes)
-            if remaining is None:
-                break
-            spent = time.perf_counter() - started
-            remaining -= spent
-            if result.stopped_early or remaining < spent:
-                break
-        starts = np.vstack(states)
+            values.append(result.values)
+            if remaining is not None:
+                spent = time.perf_counter() - started
+                remaining -= spent
+                if result.stopped_early or remaining < spent:
+                    break
+        order = np.argsort(-np.concatenate(values), kind="stable")[: WORK["polish_starts"]]
+        starts = np.vstack(states)[order]
         polished = one_side_flip_search(a, side=side, initial=starts, num_restarts=len(starts), seed=seed)
         return alternating_best_response(a, initial_x=polished.x, initial_s=polished.s, num_restarts=1)
 
