@@ -43,7 +43,7 @@ from hiqlip_plugin.lipschitz.deep import BIFURCATION, deep_block_search, layered
 from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import bilinear_matrix
 from hiqlip_plugin.lipschitz.local_search import alternating_best_response, one_side_flip_search
-from hiqlip_plugin.lipschitz.witness import WORK, bifurcation_steps
+from hiqlip_plugin.lipschitz.witness import LAYERED_STEPS_PER_SPIN, WORK, bifurcation_steps
 from hiqlip_plugin.problems import random_relu_network
 from hiqlip_plugin.samplers.reduced import reduced_bifurcation
 
@@ -130,7 +130,7 @@ def deep_row(net, k: int, budget: float, seed: int) -> dict[str, float]:
 
     def layered(s: int, remaining: float) -> float:
         result = layered_bifurcation(net, output=k, num_replicas=WORK["layered_replicas"],
-                                     num_steps=bifurcation_steps(sum(net.hidden_dims)), seed=s,
+                                     num_steps=bifurcation_steps(sum(net.hidden_dims), LAYERED_STEPS_PER_SPIN), seed=s,
                                      time_limit=remaining)
         return float(result.values.max())
 

@@ -82,6 +82,7 @@ __all__ = [
     "DEEP_SHARES",
     "WORK",
     "STEPS_PER_SPIN",
+    "LAYERED_STEPS_PER_SPIN",
     "STEP_RANGE",
     "bifurcation_steps",
 ]
@@ -121,25 +122,29 @@ WORK: Mapping[str, int] = {
 }
 """The fixed work of each method when no time limit is given (then the same seed gives the same witness)."""
 
-STEPS_PER_SPIN = 4
-"""Bifurcation runs take this many steps per spin, within :data:`STEP_RANGE`."""
+STEPS_PER_SPIN = 2
+"""Two-layer bifurcation runs take this many steps per spin of the searched side, within :data:`STEP_RANGE`
+(layered runs take :data:`LAYERED_STEPS_PER_SPIN`)."""
 
-STEP_RANGE = (200, 500)
-"""Fewest and most steps of one bifurcation run. Measured on random 784-{128,256,1024} nets (two outputs
-each, then single-flip polishing), 32 replicas of 500 steps matched or beat 16 of 1000, 16 x 2 of 500 and
-16 x 3 of 300 at less CPU time (``docs/benchmarks.md``, witness section)."""
+LAYERED_STEPS_PER_SPIN = 4
+"""Steps per hidden unit of a layered bifurcation run, within :data:`STEP_RANGE`."""
+
+STEP_RANGE = (200, 1000)
+"""Fewest and most steps of one bifurcation run. Measured (``docs/benchmarks.md``, witness section): on
+784-256 nets 32 replicas of 500 steps matched 16 of 1000 at less CPU time; on 784-1024 (784 input spins)
+32 x 1000 beat two runs of 32 x 500 (56.5534 / 56.5549 against 56.5270 / 56.5312 on output 1)."""
 
 
-def bifurcation_steps(num_spins: int) -> int:
-    """Steps of one bifurcation run over ``num_spins`` spins: :data:`STEPS_PER_SPIN` each, clipped.
+def bifurcation_steps(num_spins: int, per_spin: int = STEPS_PER_SPIN) -> int:
+    """Steps of one bifurcation run over ``num_spins`` spins: ``per_spin`` each, within :data:`STEP_RANGE`.
 
     Examples:
         >>> from hiqlip_plugin.lipschitz.witness import bifurcation_steps
-        >>> bifurcation_steps(10), bifurcation_steps(100), bifurcation_steps(784)
-        (200, 400, 500)
+        >>> bifurcation_steps(10), bifurcation_steps(256), bifurcation_steps(784)
+        (200, 512, 1000)
     """
     low, high = STEP_RANGE
-    return int(min(high, max(low, STEPS_PER_SPIN * num_spins)))
+    return int(min(high, max(low, per_spin * num_spins)))
 
 
 def describe_sampler(sampler: Any) -> str:
@@ -349,7 +354,7 @@ class WitnessSearch:
         seeds = _seeds(seed, 3)
         layered = layered_bifurcation(
             self.network, direction=direction, norm=self.norm, seed=seeds[0],
-            num_replicas=WORK["layered_replicas"], num_steps=bifurcation_steps(sum(self.network.hidden_dims)),
+            num_replicas=WORK["layered_replicas"], num_steps=bifurcation_steps(sum(self.network.hidden_dims), LAYERED_STEPS_PER_SPIN),
             time_limit=_share(budget, DEEP_SHARES, LAYERED))
         k = int(np.argmax(layered.values))
         layered_certificate = Certificate.from_patterns(
