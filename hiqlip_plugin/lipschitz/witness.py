@@ -122,17 +122,17 @@ WORK: Mapping[str, int] = {
 }
 """The fixed work of each method when no time limit is given (then the same seed gives the same witness)."""
 
-STEPS_PER_SPIN = 2
+STEPS_PER_SPIN = 4
 """Two-layer bifurcation runs take this many steps per spin of the searched side, within :data:`STEP_RANGE`
 (layered runs take :data:`LAYERED_STEPS_PER_SPIN`)."""
 
 LAYERED_STEPS_PER_SPIN = 4
 """Steps per hidden unit of a layered bifurcation run, within :data:`STEP_RANGE`."""
 
-STEP_RANGE = (200, 1000)
+STEP_RANGE = (200, 500)
 """Fewest and most steps of one bifurcation run. Measured (``docs/benchmarks.md``, witness section): on
-784-256 nets 32 replicas of 500 steps matched 16 of 1000 at less CPU time; on 784-1024 (784 input spins)
-32 x 1000 beat two runs of 32 x 500 (56.5534 / 56.5549 against 56.5270 / 56.5312 on output 1)."""
+784-128 and 784-256 nets 32 replicas of 500 steps matched or beat 16 of 1000 at less CPU time. Longer ramps
+(2 steps per spin up to 1000) did better on 784-1024 alone but worse over the whole benchmark."""
 
 
 def bifurcation_steps(num_spins: int, per_spin: int = STEPS_PER_SPIN) -> int:
@@ -140,8 +140,8 @@ def bifurcation_steps(num_spins: int, per_spin: int = STEPS_PER_SPIN) -> int:
 
     Examples:
         >>> from hiqlip_plugin.lipschitz.witness import bifurcation_steps
-        >>> bifurcation_steps(10), bifurcation_steps(256), bifurcation_steps(784)
-        (200, 512, 1000)
+        >>> bifurcation_steps(10), bifurcation_steps(100), bifurcation_steps(784)
+        (200, 400, 500)
     """
     low, high = STEP_RANGE
     return int(min(high, max(low, per_spin * num_spins)))
