@@ -7,8 +7,9 @@ Networks (random He-initialised, ``random_relu_network(sizes, seed=SEED)``; plus
 value and seconds:
 
 * ``brute``: exact enumeration (:func:`exact_fgl`) where at most 2^26 cases are needed;
-* ``ours``: the witness of :func:`estimate_lipschitz` (``time_limit=--time-limit``) with a 100-spin capacity (CIMSampler inside
-  HierarchicalComposite for two layers; block moves with the same sampler for deeper nets), time T;
+* ``ours``: the witness of :func:`estimate_lipschitz` (``time_limit=--time-limit``) with a 100-spin capacity: the best of
+  its witness methods (:mod:`hiqlip_plugin.lipschitz.witness`; the capacity adds the CIMSampler inside
+  HierarchicalComposite to them), time T;
 * ``alt``: alternating best responses (two layers) or closed-form block coordinate ascent (deeper) with
   random restarts for the same time T;
 * ``flip-s``: single-flip search over the hidden side with the inputs eliminated in closed form, time T

@@ -299,7 +299,7 @@ def test_l2_uses_one_block_moves_only():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"norm": 1}, ValueError, "norm"),
+        ({"sampler": "annealing"}, ValueError, "bifurcation"),
         ({"norm": "l3"}, ValueError, "norm"),
         ({"num_restarts": 0}, ValueError, "num_restarts"),
         ({"num_restarts": 2.5}, TypeError, "num_restarts"),
@@ -355,3 +355,52 @@ def test_invalid_sampler_answers_raise(reply, message, norm):
     net = random_relu_network((3, 3, 3, 1), seed=0)
     with pytest.raises(SamplerOutputError, match=message):
         deep_block_search(net, norm=norm, sampler=BrokenSampler(reply), num_restarts=1, seed=0)
+
+
+# ------------------------------------------------------------------ l1 and reduced-bifurcation block moves
+def brute_force_l1(network, c):
+    return max(np.abs(pattern_gradient(network, p, c)).max() for p in all_pattern_sets(network))
+
+
+@pytest.mark.parametrize("sizes", [(5, 4, 4, 1), (4, 3, 3, 3, 2), (6, 7, 1)])
+def test_l1_block_search_is_a_lower_bound_and_usually_the_fgl(sizes):
+    hits = 0
+    for seed in range(4):
+        net = random_relu_network(sizes, seed=seed)
+        c = net.output_direction(output=0)
+        result = deep_block_search(net, output=0, norm=1, seed=seed)
+        exact = brute_force_l1(net, c)
+        assert result.certificate.norm == "1" and result.certificate.verify(net)
+        assert result.num_sampler_calls == 0
+        assert result.value <= exact * (1 + 1e-12)
+        hits += result.value == pytest.approx(exact, rel=1e-12)
+        if net.num_layers == 2:  # one block: the closed form is exact
+            assert result.value == pytest.approx(exact, rel=1e-12)
+    assert hits >= 3
+
+
+@pytest.mark.parametrize("norm", ["inf", 2])
+def test_bifurcation_block_moves_never_lose_and_are_reproducible(norm):
+    net = random_relu_network((6, 5, 4, 1), seed=2)
+    closed = deep_block_search(net, norm=norm, max_sweeps=0, num_restarts=4, seed=3)
+    moves = deep_block_search(net, norm=norm, sampler="bifurcation", num_restarts=4, seed=3)
+    again = deep_block_search(net, norm=norm, sampler="bifurcation", num_restarts=4, seed=3)
+    assert moves.value >= closed.value and moves.num_sampler_calls > 0
+    assert moves.certificate.to_dict() == again.certificate.to_dict()
+    assert moves.value <= brute_force_fgl(net, net.output_direction(), norm) * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("norm", ["inf", 2, 1])
+def test_layered_bifurcation_patterns_are_feasible_and_below_brute_force(norm):
+    from hiqlip_plugin.lipschitz.deep import layered_bifurcation
+
+    for seed in range(3):
+        net = random_relu_network((5, 4, 3, 1), seed=seed)
+        c = net.output_direction()
+        result = layered_bifurcation(net, norm=norm, num_replicas=6, num_steps=150, seed=seed)
+        dual = {"inf": 1, 2: 2, 1: np.inf}[norm]
+        for patterns, value in zip(result.patterns, result.values, strict=True):
+            assert value == pytest.approx(np.linalg.norm(pattern_gradient(net, patterns, c), dual), rel=1e-12)
+        best = brute_force_l1(net, c) if norm == 1 else brute_force_fgl(net, c, norm)
+        assert result.values.max() <= best * (1 + 1e-12)
+        assert result.values.max() >= 0.9 * best

@@ -11,6 +11,7 @@ import pytest
 from hiqlip_plugin import estimate_lipschitz
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 from hiqlip_plugin.lipschitz.exact import exact_fgl
+from hiqlip_plugin.lipschitz.witness import ASCENT, BLOCK_MOVES, LAYERED, METHODS
 from hiqlip_plugin.problems import random_relu_network
 
 TOL = 1e-9
@@ -42,8 +43,7 @@ def test_sampler_path_finds_the_exact_fgl(sizes, seeds):
         net = random_relu_network(sizes, seed=seed)
         exact = exact_fgl(net).value
         estimate = estimate_lipschitz(net, exact=False, seed=seed, sampling=False)[0]
-        assert not estimate.sampler.startswith("exact")
-        assert "HierarchicalComposite" in estimate.sampler
+        assert estimate.sampler.split(" (")[0] in METHODS
         assert_bracket(estimate, exact)
         hits += estimate.lower == pytest.approx(exact, rel=1e-9)
     assert hits >= len(seeds) - 1
@@ -56,7 +56,7 @@ def test_deep_nets_bracket_and_witness(sizes):
         net = random_relu_network(sizes, seed=seed)
         exact = exact_fgl(net, output=0).value
         estimate = estimate_lipschitz(net, outputs=0, exact=False, seed=seed)[0]
-        assert "block moves" in estimate.sampler
+        assert estimate.sampler.split(" (")[0].split(";")[0] in (LAYERED, ASCENT, BLOCK_MOVES)
         assert_bracket(estimate, exact)
         assert estimate.certificate.verify(net)
         hits += estimate.lower == pytest.approx(exact, rel=1e-9)

@@ -163,3 +163,21 @@ def test_alternating_search_certificate():
 def test_bad_inputs_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("side", ["s", "x"])
+def test_flip_search_from_given_starts_never_ends_below_them(side):
+    a = np.random.default_rng(3).normal(size=(12, 9))
+    rng = np.random.default_rng(4)
+    n, values = (9, (0, 1)) if side == "s" else (12, (-1, 1))
+    starts = rng.choice(values, size=(5, n))
+    result = one_side_flip_search(a, side=side, initial=starts, num_restarts=2, seed=0)
+    assert result.num_restarts == 5
+    check_consistent(result, a)
+    if side == "s":
+        start_best = np.abs(a @ starts.T).sum(axis=0).max()
+    else:
+        start_best = np.maximum(a.T @ starts.T, 0).sum(axis=0).max()
+    assert result.value >= start_best - 1e-12
+    with pytest.raises(ValueError, match="initial"):
+        one_side_flip_search(a, side=side, initial=np.full((1, n), 2))

@@ -15,14 +15,16 @@ approximates it: it moves between feasible points by *exact* reductions to quadr
 1. *One block* (any norm): with every pattern but ``s_l`` fixed, ``g = B_l s_l`` with
    ``B_l = P_l diag(r_l)``; the sub-problem is the two-layer bipartite model ``max x^T B_l s_l`` (l_inf) or
    the QUBO ``max s_l^T B_l^T B_l s_l`` (l2), built by :func:`~hiqlip_plugin.lipschitz.formulation.fgl_bqm`
-   with ``patterns=`` and ``layer=``.
+   with ``patterns=`` and ``layer=``; for l1, ``max_s ||B_l s||_inf`` has a closed form (no sampler).
 2. *Two adjacent blocks* (l_inf only): with ``x`` and every other pattern fixed, the objective is
    ``s_l^T K s_{l+1}`` with ``K = diag(P_l^T x) W_{l+1}^T diag(r_{l+1})``, a bipartite BINARY QUBO built by
    :func:`adjacent_blocks_qubo`. For l2 the same move is quartic, so l2 uses one-block moves only.
 
-Each sub-problem goes to the sampler; the lowest-energy sample (energies recomputed here) is decoded and then
-*polished* by closed-form best responses: with the dual vector ``y`` of the current gradient (``sign(g)`` for
-l_inf, ``g / ||g||_2`` for l2), the best pattern of layer ``l`` for the linear objective ``y^T g`` is
+Each sub-problem goes to the sampler through :func:`~hiqlip_plugin.lipschitz.sampled.sample_and_polish` (the
+answer and its reported energies are checked against the BQM); the lowest-energy sample is decoded and
+then *polished* by closed-form best responses: with the dual vector ``y`` of the current gradient
+(``sign(g)`` for l_inf, ``g / ||g||_2`` for l2, ``sign(g_i) e_i`` at the largest ``|g_i|`` for l1), the
+best pattern of layer ``l`` for the linear objective ``y^T g`` is
 ``s_l = 1[r_l * (P_l^T y) >= 0]``, which never lowers ``||g||`` (ties go to "active", which revives layers
 whose gradient vanished). A move is accepted only if it is not worse.
 
@@ -43,6 +45,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
@@ -56,16 +59,18 @@ from tqdm.auto import tqdm
 
 from hiqlip_plugin._validation import check_integer
 from hiqlip_plugin.exceptions import SamplerOutputError
-from hiqlip_plugin.ising import checked_samples
 from hiqlip_plugin.lipschitz.formulation import (
     Certificate,
     LipschitzQUBO,
     Norm,
+    block_matrix,
     fgl_bqm,
     parse_norm,
     pattern_gradient,
 )
+from hiqlip_plugin.lipschitz.sampled import sample_and_polish
 from hiqlip_plugin.network import ReLUNetwork
+from hiqlip_plugin.samplers.reduced import bifurcate, reduced_bifurcation
 
 __all__ = [
     "BlockSearchResult",
@@ -74,6 +79,12 @@ __all__ = [
     "deep_block_search",
     "layer_label",
     "DEFAULT_SA_KWARGS",
+    "BIFURCATION",
+    "BLOCK_REPLICAS",
+    "BLOCK_STEPS",
+    "LayeredResult",
+    "layered_bifurcation",
+    "LAYERED_COUPLING_STRENGTH",
 ]
 
 DEFAULT_SA_KWARGS: dict[str, Any] = {"num_reads": 8, "num_sweeps": 200}
@@ -81,6 +92,21 @@ DEFAULT_SA_KWARGS: dict[str, Any] = {"num_reads": 8, "num_sweeps": 200}
 
 _RTOL = 1e-12
 """Relative increase below which a sweep counts as no improvement."""
+
+BIFURCATION = "bifurcation"
+"""``sampler=BIFURCATION`` solves each block move by :func:`~hiqlip_plugin.samplers.reduced.reduced_bifurcation`
+on the block's reduced objective (one side eliminated in closed form; no BQM is built)."""
+
+BLOCK_REPLICAS = 8
+"""Replicas of each :data:`BIFURCATION` block move."""
+
+BLOCK_STEPS = 300
+"""Steps of each :data:`BIFURCATION` block move."""
+
+LAYERED_COUPLING_STRENGTH = 2.0
+"""Default ``xi`` of :func:`layered_bifurcation`: on 784-64-64-10 and 784-64-64-64-10 (outputs 0 and 1),
+64 replicas of 500 steps at ``xi = 2`` reached the best value of every setting tried (32 x 500 and
+32 x 1000 at ``xi = 1`` missed two of the four), ``docs/benchmarks.md``, witness section."""
 
 
 def layer_label(layer: int, j: int) -> tuple[str, int, int]:
@@ -116,13 +142,26 @@ def _output_side(
 
 
 def _norm_value(g: np.ndarray, norm: Norm) -> float:
-    return float(np.sum(np.abs(g))) if norm == "inf" else float(np.linalg.norm(g))
+    """The dual norm of ``g``: ``||g||_1`` (l_inf inputs), ``||g||_2``, ``||g||_inf`` (l1 inputs)."""
+    if norm == "inf":
+        return float(np.sum(np.abs(g)))
+    if norm == "1":
+        return float(np.max(np.abs(g)))
+    return float(np.linalg.norm(g))
 
 
 def _dual_vector(g: np.ndarray, norm: Norm) -> np.ndarray:
-    """A maximiser of ``y^T g`` over the unit ball of the input norm (ties broken towards ``+1``)."""
+    """A maximiser of ``y^T g`` over the unit ball of the input norm (ties broken towards ``+1``).
+
+    l_inf: ``sign(g)``; l2: ``g / ||g||_2``; l1: ``sign(g_i) e_i`` at the first ``i`` of largest ``|g_i|``.
+    """
     if norm == "inf":
         return np.where(g >= 0, 1.0, -1.0)
+    if norm == "1":
+        y = np.zeros_like(g)
+        i = int(np.argmax(np.abs(g)))
+        y[i] = 1.0 if g[i] >= 0 else -1.0
+        return y
     length = np.linalg.norm(g)
     return g / length if length > 0 else np.full(g.shape, 1.0 / math.sqrt(g.size))
 
@@ -279,13 +318,157 @@ def adjacent_blocks_qubo(
     )
 
 
-# ------------------------------------------------------------------ sampler answers
-def _lowest_energy_sample(sampleset: Any, bqm: dimod.BinaryQuadraticModel) -> dict[Hashable, int]:
-    """Validate a sampler's answer to ``bqm`` and return its lowest-energy sample (energies recomputed)."""
-    states = checked_samples(sampleset, bqm)
-    labels = list(bqm.variables)
-    best = int(np.argmin(bqm.energies((states, labels))))
-    return dict(zip(labels, states[best].tolist(), strict=True))
+# ------------------------------------------------------------------ block moves without a sampler
+def _l1_block_optimum(b: np.ndarray) -> np.ndarray:
+    """The exact maximiser of ``||B s||_inf`` over ``s in {0,1}^n``: ``1[sigma B_i > 0]`` at the best row/sign."""
+    positive, negative = np.maximum(b, 0.0).sum(axis=1), np.maximum(-b, 0.0).sum(axis=1)
+    i = int(np.argmax(np.maximum(positive, negative)))
+    sign = 1.0 if positive[i] >= negative[i] else -1.0
+    return (sign * b[i] > 0).astype(np.int8)
+
+
+def _bifurcated_block(b: np.ndarray, norm: Norm, seed: int) -> np.ndarray:
+    """Best pattern of one block ``g = B s`` found by reduced bifurcation (l_inf: over the smaller side)."""
+    kwargs = {"num_replicas": BLOCK_REPLICAS, "num_steps": BLOCK_STEPS, "seed": seed}
+    if norm == "2":
+        result = reduced_bifurcation(b, codes="binary", objective="l2", **kwargs)
+    elif b.shape[1] <= b.shape[0]:
+        result = reduced_bifurcation(b, codes="binary", objective="l1", **kwargs)
+    else:
+        result = reduced_bifurcation(b.T, codes="spin", objective="relu", **kwargs)
+        x = result.codes[int(np.argmax(result.values))].astype(np.float64)
+        return (x @ b > 0).astype(np.int8)
+    return result.codes[int(np.argmax(result.values))]
+
+
+def _bifurcated_pair(k: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``(s, t)`` of ``max s^T K t`` (both binary) by reduced bifurcation over the smaller side."""
+    kwargs = {"num_replicas": BLOCK_REPLICAS, "num_steps": BLOCK_STEPS, "seed": seed}
+    if k.shape[0] <= k.shape[1]:
+        result = reduced_bifurcation(k.T, codes="binary", objective="relu", **kwargs)
+        s = result.codes[int(np.argmax(result.values))]
+        return s, (s.astype(np.float64) @ k > 0).astype(np.int8)
+    result = reduced_bifurcation(k, codes="binary", objective="relu", **kwargs)
+    t = result.codes[int(np.argmax(result.values))]
+    return (k @ t.astype(np.float64) > 0).astype(np.int8), t
+
+
+# ------------------------------------------------------------------ all layers at once
+def _dual_columns(g: np.ndarray, norm: Norm) -> np.ndarray:
+    """:func:`_dual_vector` of every column of ``g`` (``(d, B)``)."""
+    if norm == "inf":
+        return np.where(g >= 0, 1.0, -1.0).astype(g.dtype)
+    if norm == "2":
+        length = np.sqrt(np.square(g).sum(axis=0, keepdims=True))
+        return g / np.where(length > 0, length, 1.0)
+    y = np.zeros_like(g)
+    rows = np.argmax(np.abs(g), axis=0)
+    columns = np.arange(g.shape[1])
+    y[rows, columns] = np.where(g[rows, columns] >= 0, 1.0, -1.0)
+    return y
+
+
+@dataclass(frozen=True, eq=False)
+class LayeredResult:
+    """Each replica's best pattern set from :func:`layered_bifurcation`.
+
+    Attributes:
+        patterns: One tuple of int8 0/1 patterns (one per hidden layer) per replica.
+        values: The dual norm of each replica's gradient (float64, recomputed from the weights).
+        num_steps: Steps run.
+
+    Examples:
+        >>> from hiqlip_plugin.lipschitz.deep import layered_bifurcation
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> result = layered_bifurcation(random_relu_network((5, 4, 3, 1), seed=0), num_replicas=3,
+        ...                              num_steps=20, seed=0)
+        >>> len(result.patterns), [p.shape for p in result.patterns[0]], result.num_steps
+        (3, [(4,), (3,)], 20)
+    """
+
+    patterns: tuple[tuple[np.ndarray, ...], ...]
+    values: np.ndarray
+    num_steps: int
+
+
+def layered_bifurcation(
+    network: ReLUNetwork,
+    output: int | None = None,
+    *,
+    direction: npt.ArrayLike | None = None,
+    norm: Any = "inf",
+    num_replicas: int = 16,
+    num_steps: int = 1000,
+    coupling_strength: float = LAYERED_COUPLING_STRENGTH,
+    seed: int | None = None,
+    time_limit: float | None = None,
+) -> LayeredResult:
+    """Simulated bifurcation over the spins of every hidden layer, the input side eliminated in closed form.
+
+    The objective is the FGL objective itself, ``||g(s)||`` (dual norm of the input norm), as a function of
+    all hidden patterns; the input (or dual vector) is its closed-form best response ``y = dual(g)`` at every
+    step. With ``y`` fixed, ``y^T g`` is linear in each layer's pattern with coefficients
+    ``r_l * (P_l^T y)`` (the module docstring's scores), which is the gradient the bifurcation dynamics of
+    :func:`~hiqlip_plugin.samplers.reduced.bifurcate` follow (each layer scaled by its own ``c0``). One step
+    costs a backward and a forward pass through the weights for all replicas together, and reads out every
+    replica's value. For two layers this is :func:`~hiqlip_plugin.samplers.reduced.reduced_bifurcation` over
+    the hidden side.
+
+    Args:
+        network: A :class:`~hiqlip_plugin.ReLUNetwork` (any depth).
+        output: Output index ``k``; may be omitted for single-output networks.
+        direction: Any output functional ``c`` instead of ``output``.
+        norm: Input norm: ``"inf"``, ``2`` or ``1``.
+        num_replicas: Replicas run together.
+        num_steps: Euler steps.
+        coupling_strength: ``xi`` in units of each layer's ``c0``.
+        seed: Seed of the initial amplitudes.
+        time_limit: Seconds after which the run stops with the best states so far.
+
+    Returns:
+        A :class:`LayeredResult`: feasible pattern sets, so each value is a lower bound on the FGL.
+
+    Examples:
+        >>> from hiqlip_plugin.lipschitz.deep import layered_bifurcation
+        >>> from hiqlip_plugin.lipschitz.exact import exact_fgl
+        >>> from hiqlip_plugin.problems import random_relu_network
+        >>> net = random_relu_network((6, 5, 4, 1), seed=1)
+        >>> result = layered_bifurcation(net, num_replicas=8, num_steps=200, seed=0)
+        >>> bool(result.values.max() <= exact_fgl(net).value + 1e-9)
+        True
+    """
+    norm = parse_norm(norm)
+    c = network.output_direction(output, direction)
+    weights = [w.astype(np.float32) for w in network.weights]
+    widths = network.hidden_dims
+    bounds = np.cumsum((0, *widths))
+    top = (c.astype(np.float32) @ weights[-1])[:, None]
+
+    def evaluate(spins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = [(spins[a:b] > 0).astype(np.float32) for a, b in itertools.pairwise(bounds)]
+        r = [np.empty(0, np.float32)] * len(widths)
+        r[-1] = np.broadcast_to(top, (widths[-1], spins.shape[1]))
+        for layer in range(len(widths) - 2, -1, -1):
+            r[layer] = weights[layer + 1].T @ (s[layer + 1] * r[layer + 1])
+        g = weights[0].T @ (s[0] * r[0])
+        u = weights[0] @ _dual_columns(g, norm)
+        scores = []
+        for layer in range(len(widths)):
+            scores.append(0.5 * r[layer] * u)
+            if layer + 1 < len(widths):
+                u = weights[layer + 1] @ (s[layer] * u)
+        values = np.abs(g).sum(axis=0) if norm == "inf" else (
+            np.sqrt(np.square(g).sum(axis=0)) if norm == "2" else np.abs(g).max(axis=0))
+        return values, np.vstack(scores)
+
+    best, steps_run, _ = bifurcate(evaluate, widths, num_replicas=num_replicas, num_steps=num_steps, seed=seed,
+                                   coupling_strength=coupling_strength, time_limit=time_limit)
+    patterns = tuple(
+        tuple((best[a:b, k] > 0).astype(np.int8) for a, b in itertools.pairwise(bounds))
+        for k in range(best.shape[1])
+    )
+    values = np.array([_norm_value(pattern_gradient(network, p, c), norm) for p in patterns])
+    return LayeredResult(patterns, values, steps_run)
 
 
 # ------------------------------------------------------------------ result
@@ -388,23 +571,60 @@ class _BlockSearch:
             if point.value <= before + _RTOL * max(1.0, abs(before)):
                 return point
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel) -> dict[Hashable, int]:
-        kwargs = dict(self.sampler_kwargs)
-        if self.pass_seed:
-            kwargs["seed"] = int(self.sampler_rng.integers(2**31))
-        self.num_sampler_calls += 1
-        return _lowest_energy_sample(self.sampler.sample(bqm, **kwargs), bqm)
+    def seed(self) -> int:
+        """The next sub-problem's seed (one stream per search: the same seed gives the same moves)."""
+        return int(self.sampler_rng.integers(2**31))
+
+    def accept(self, point: _Point, patterns: Sequence[np.ndarray]) -> _Point:
+        """Polish ``patterns`` and keep them if not worse than ``point``."""
+        candidate = self.polish(self.point(patterns))
+        return candidate if candidate.value >= point.value else point
 
     def move(self, point: _Point, qubo: LipschitzQUBO | AdjacentBlocksQUBO) -> _Point:
         """Solve one sub-problem with the sampler, polish its answer, keep it if not worse.
 
-        A sub-problem with all biases zero (a block that cannot change the gradient) is skipped.
+        The sampler call, the checks of its answer and the decoding are those of
+        :func:`~hiqlip_plugin.lipschitz.sampled.sample_and_polish`. A sub-problem with all biases zero (a
+        block that cannot change the gradient) is skipped.
         """
         if qubo.bqm.num_interactions == 0 and not any(qubo.bqm.linear.values()):
             return point
-        certificate = qubo.decode(self.sample(qubo.bqm))
-        candidate = self.polish(self.point(certificate.patterns))
-        return candidate if candidate.value >= point.value else point
+        self.num_sampler_calls += 1
+        seed = self.seed() if self.pass_seed else None
+        step = sample_and_polish(self.sampler, qubo.bqm, qubo.decode, lambda cert: cert.patterns,
+                                 sampler_kwargs=self.sampler_kwargs, seed=seed)
+        return self.accept(point, step.polished)
+
+    def block_move(self, point: _Point, layer: int) -> _Point:
+        """Re-solve hidden layer ``layer`` with every other pattern fixed (``g = B_l s_l``)."""
+        if self.norm == "1" or self.sampler == BIFURCATION:
+            b = block_matrix(self.network, self.c, list(point.patterns), layer)
+            if not np.any(b):
+                return point
+            if self.norm == "1":
+                pattern = _l1_block_optimum(b)
+            else:
+                self.num_sampler_calls += 1
+                pattern = _bifurcated_block(b, self.norm, self.seed())
+            patterns = list(point.patterns)
+            patterns[layer] = pattern
+            return self.accept(point, patterns)
+        qubo = fgl_bqm(self.network, direction=self.c, norm=self.norm, patterns=list(point.patterns),
+                       layer=layer)
+        return self.move(point, qubo)
+
+    def pair_move(self, point: _Point, layer: int) -> _Point:
+        """Re-solve hidden layers ``layer`` and ``layer + 1`` with ``x = sign(g)`` fixed (l_inf)."""
+        qubo = adjacent_blocks_qubo(self.network, direction=self.c, patterns=list(point.patterns),
+                                    input_signs=_dual_vector(point.gradient, "inf"), layer=layer)
+        if self.sampler != BIFURCATION:
+            return self.move(point, qubo)
+        if not np.any(qubo.matrix):
+            return point
+        self.num_sampler_calls += 1
+        patterns = list(point.patterns)
+        patterns[layer], patterns[layer + 1] = _bifurcated_pair(qubo.matrix, self.seed())
+        return self.accept(point, patterns)
 
     def sweep(self, point: _Point, deadline: float | None) -> tuple[_Point, bool]:
         """One pass of one-block moves over every layer, then (l_inf) two-block moves over adjacent pairs.
@@ -419,23 +639,7 @@ class _BlockSearch:
         for kind, layer in moves:
             if deadline is not None and time.perf_counter() >= deadline:
                 return point, True
-            if kind == "one":
-                qubo: LipschitzQUBO | AdjacentBlocksQUBO = fgl_bqm(
-                    self.network,
-                    direction=self.c,
-                    norm=self.norm,
-                    patterns=list(point.patterns),
-                    layer=layer,
-                )
-            else:
-                qubo = adjacent_blocks_qubo(
-                    self.network,
-                    direction=self.c,
-                    patterns=list(point.patterns),
-                    input_signs=_dual_vector(point.gradient, "inf"),
-                    layer=layer,
-                )
-            point = self.move(point, qubo)
+            point = self.block_move(point, layer) if kind == "one" else self.pair_move(point, layer)
         return point, False
 
     def certificate(self, point: _Point) -> Certificate:
@@ -474,15 +678,20 @@ def deep_block_search(
     and, for l_inf, one per pair of adjacent hidden layers (:func:`adjacent_blocks_qubo` with ``x = sign(g)``).
     Every sampler answer is polished and accepted only if not worse. A restart ends after a sweep without
     improvement or after ``max_sweeps`` sweeps. For l2 only one-block moves are used (the two-block move is
-    quartic). Two-layer networks are handled too (one block: the whole bipartite problem).
+    quartic). For l1 (value ``||g||_inf``) every one-block move is solved exactly in closed form
+    (``max_s ||B s||_inf`` is attained at ``s = 1[sigma B_i > 0]`` for the best row ``i`` and sign ``sigma``),
+    so no sampler is called. Two-layer networks are handled too (one block: the whole bipartite problem).
 
     Args:
         network: A :class:`~hiqlip_plugin.ReLUNetwork` with any number of hidden layers.
         output: Output index ``k`` (``c = e_k``); may be omitted for single-output networks.
         direction: Any output functional ``c`` instead of ``output``.
-        norm: ``"inf"`` (value ``||g||_1``) or ``2`` (value ``||g||_2``).
+        norm: ``"inf"`` (value ``||g||_1``), ``2`` (value ``||g||_2``) or ``1`` (value ``||g||_inf``).
         sampler: Any object with ``sample(bqm, **kwargs)`` returning a :class:`dimod.SampleSet`; default a
-            :class:`dwave.samplers.SimulatedAnnealingSampler` with :data:`DEFAULT_SA_KWARGS`.
+            :class:`dwave.samplers.SimulatedAnnealingSampler` with :data:`DEFAULT_SA_KWARGS`. The string
+            :data:`BIFURCATION` solves each block by reduced-objective simulated bifurcation instead
+            (:func:`~hiqlip_plugin.samplers.reduced.reduced_bifurcation`, :data:`BLOCK_REPLICAS` replicas of
+            :data:`BLOCK_STEPS` steps, no BQM built).
         sampler_kwargs: Keyword arguments of every ``sample`` call. If the sampler lists ``seed`` in its
             ``parameters`` and ``sampler_kwargs`` sets none, each call gets a seed drawn from ``seed``.
         num_restarts: Number of starts (the first one is ``initial_patterns`` when given).
@@ -500,7 +709,8 @@ def deep_block_search(
 
     Raises:
         TypeError: If ``network`` is not a ReLUNetwork or ``sampler`` has no ``sample`` method.
-        ValueError: For norm 1, non-positive counts or time limit, bad output choices or initial patterns.
+        ValueError: For non-positive counts or time limit, bad output choices, initial patterns or sampler
+            names.
         SamplerOutputError: If the sampler answers with something that is not a valid sample set of the BQM.
 
     Examples:
@@ -511,15 +721,13 @@ def deep_block_search(
         >>> result = deep_block_search(net, output=1, norm=2, sampler=dimod.ExactSolver(), seed=1)
         >>> result.certificate.norm, result.certificate.verify(net)
         ('2', True)
+        >>> deep_block_search(net, output=1, norm=1, seed=1).certificate.norm
+        '1'
     """
     started = time.perf_counter()
     if not isinstance(network, ReLUNetwork):
         raise TypeError(f"network must be a ReLUNetwork, got {type(network).__name__}")
     norm = parse_norm(norm)
-    if norm == "1":
-        raise ValueError(
-            "deep_block_search supports norm 'inf' and 2; the l1 FGL is not a block-QUBO problem here"
-        )
     c = network.output_direction(output, direction)
     num_restarts = check_integer(num_restarts, "num_restarts", 1)
     max_sweeps = check_integer(max_sweeps, "max_sweeps", 0)
@@ -534,6 +742,10 @@ def deep_block_search(
     if sampler is None:
         sampler = _default_sampler()
         kwargs = {**DEFAULT_SA_KWARGS, **(sampler_kwargs or {})}
+    elif isinstance(sampler, str):
+        if sampler != BIFURCATION:
+            raise ValueError(f"sampler must be a dimod sampler, None or {BIFURCATION!r}, got {sampler!r}")
+        kwargs = {}
     else:
         if not callable(getattr(sampler, "sample", None)):
             raise TypeError(

@@ -3,12 +3,13 @@
 :func:`estimate_lipschitz` runs, for each requested output functional ``c``:
 
 1. **Witness** (a certified lower bound on the FGL): exact enumeration when the problem is small (then the
-   FGL itself is proven); otherwise the FGL QUBO (:func:`~hiqlip_plugin.lipschitz.formulation.fgl_bqm`) is
-   handed to a sampler -- by default a :class:`~hiqlip_plugin.CIMSampler`, wrapped in a
-   :class:`~hiqlip_plugin.HierarchicalComposite` when the problem exceeds the sampler's capacity -- and its
-   best sample is polished by exact alternating best responses. Networks with more hidden layers use block
-   moves (:func:`~hiqlip_plugin.lipschitz.deep.deep_block_search`) whose sub-problems go to the same sampler.
-   Every witness is a :class:`~hiqlip_plugin.Certificate` re-verified from the weights.
+   FGL itself is proven); otherwise the best of several methods run on shares of the budget
+   (:class:`~hiqlip_plugin.lipschitz.witness.WitnessSearch`): for two layers, simulated bifurcation on the
+   reduced objective of the smaller side (the Ising route), a user's sampler on the FGL QUBO (through a
+   :class:`~hiqlip_plugin.HierarchicalComposite` above its capacity), single-flip search and alternating best
+   responses; for deeper networks, closed-form block ascent and then block moves. The report's ``sampler``
+   names the method that found the witness. Every witness is a :class:`~hiqlip_plugin.Certificate`
+   re-verified from the weights.
 2. **Upper bound** (sound): the SDP relaxation with a certified dual value and/or the norm product; the
    smaller sound value is reported with its method. When exact enumeration proved the witness optimal, the
    upper end is the witness itself (gap 0) and the relaxation's value stays visible as ``bound``.
@@ -52,15 +53,18 @@ from threadpoolctl import threadpool_limits
 
 from hiqlip_plugin._validation import check_integer, check_seed
 from hiqlip_plugin.budget import Budget
-from hiqlip_plugin.exceptions import ProblemTooLargeError, SamplerOutputError, SolverFailedError, TimeLimitExceeded
-from hiqlip_plugin.ising import checked_samples
+from hiqlip_plugin.exceptions import (
+    ProblemTooLargeError,
+    SamplerOutputError,
+    SolverFailedError,
+    TimeLimitExceeded,
+)
 from hiqlip_plugin.lipschitz.bounds import UpperBound, joint_l2_bound, product_bound, sdp_bound
-from hiqlip_plugin.lipschitz.deep import deep_block_search
 from hiqlip_plugin.lipschitz.exact import exact_fgl
-from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, fgl_bqm, parse_norm
-from hiqlip_plugin.lipschitz.local_search import alternating_best_response
+from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, parse_norm
 from hiqlip_plugin.lipschitz.realizability import check_realizability
 from hiqlip_plugin.lipschitz.sampling import default_radius, sampled_lipschitz
+from hiqlip_plugin.lipschitz.witness import DEFAULT_CAPACITY, WitnessSearch
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_EXACT_BITS", "DEFAULT_CAPACITY",
@@ -69,8 +73,6 @@ __all__ = ["LipschitzEstimate", "LipschitzReport", "estimate_lipschitz", "AUTO_E
 AUTO_EXACT_BITS = 20
 """With ``exact="auto"``, enumerate exactly when at most ``2**AUTO_EXACT_BITS`` cases are needed."""
 
-DEFAULT_CAPACITY = 100
-"""Capacity (spins) of the default simulated CIM; larger problems go through the hierarchical composite."""
 
 DEFAULT_BLAS_THREADS = 1
 """BLAS threads :func:`estimate_lipschitz` allows itself (set with threadpoolctl for the call only). Its matrix
@@ -325,81 +327,6 @@ def _resolve_outputs(network: ReLUNetwork, outputs: Any) -> list[tuple[int | Non
     )
 
 
-def _describe(sampler: dimod.Sampler) -> str:
-    children = getattr(sampler, "children", None)
-    if children:
-        size = getattr(sampler, "max_subproblem_size", None)
-        return f"{type(sampler).__name__}({_describe(children[0])}, max_subproblem_size={size})"
-    return type(sampler).__name__
-
-
-def _capacity(sampler: dimod.Sampler) -> int | None:
-    value = sampler.properties.get("max_num_variables") if hasattr(sampler, "properties") else None
-    return int(value) if value is not None else None
-
-
-class _WitnessSearch:
-    """Chooses and runs the witness search for one network (shared across outputs)."""
-
-    def __init__(self, network: ReLUNetwork, norm: Norm, sampler: dimod.Sampler | None,
-                 max_subproblem_size: int | None, sampler_kwargs: dict[str, Any]) -> None:
-        self.network = network
-        self.norm = norm
-        self.kwargs = sampler_kwargs
-        self.user_sampler = sampler
-        self.max_subproblem_size = max_subproblem_size
-
-    def sampler_for(self, num_variables: int) -> dimod.Sampler:
-        from hiqlip_plugin.composites.hierarchical import HierarchicalComposite
-
-        if self.user_sampler is None:
-            from hiqlip_plugin.samplers.cim import CIMSampler
-
-            base: dimod.Sampler = CIMSampler()
-            capacity = self.max_subproblem_size or DEFAULT_CAPACITY
-        else:
-            base = self.user_sampler
-            capacity = self.max_subproblem_size or _capacity(base)
-        if capacity is not None and num_variables > capacity:
-            return HierarchicalComposite(base, max_subproblem_size=capacity)
-        return base
-
-    def _call(self, sampler: dimod.Sampler, bqm: dimod.BinaryQuadraticModel, seed: int | None,
-              time_limit: float | None) -> dimod.SampleSet:
-        kwargs = dict(self.kwargs)
-        parameters = sampler.parameters
-        if seed is not None and "seed" in parameters:
-            kwargs.setdefault("seed", seed)
-        if time_limit is not None and "time_limit" in parameters:
-            kwargs.setdefault("time_limit", time_limit)
-        sampleset = sampler.sample(bqm, **kwargs)
-        checked_samples(sampleset, bqm)
-        return sampleset
-
-    def two_layer(self, direction: np.ndarray, seed: int | None, time_limit: float | None) -> tuple[Certificate, str]:
-        qubo = fgl_bqm(self.network, direction=direction, norm=self.norm)
-        sampler = self.sampler_for(qubo.bqm.num_variables)
-        sampleset = self._call(sampler, qubo.bqm, seed, time_limit)
-        energies = qubo.bqm.energies(sampleset)
-        if not np.allclose(energies, sampleset.record.energy, rtol=1e-6, atol=1e-6 * max(1.0, np.abs(energies).max())):
-            raise SamplerOutputError(f"{_describe(sampler)} reported energies that disagree with the BQM")
-        best = qubo.decode(sampleset.first.sample)
-        if self.norm == "inf":
-            x0, s0 = qubo.assignment(sampleset.first.sample)
-            polished = alternating_best_response(qubo.matrix, initial_x=x0[None, :], initial_s=s0[None, :],
-                                                 num_restarts=1, seed=seed)
-            if polished.value > best.value:
-                best = Certificate.from_patterns(self.network, [polished.s], direction, input_signs=polished.x)
-        return best, _describe(sampler)
-
-    def deep(self, direction: np.ndarray, seed: int | None, time_limit: float | None) -> tuple[Certificate, str]:
-        widest = max(self.network.input_dim, *self.network.hidden_dims) + max(self.network.hidden_dims)
-        sampler = self.sampler_for(widest)
-        result = deep_block_search(self.network, direction=direction, norm=self.norm, sampler=sampler,
-                                   sampler_kwargs=self.kwargs or None, seed=seed, time_limit=time_limit)
-        return result.certificate, f"block moves with {_describe(sampler)}"
-
-
 def _upper_bound(network: ReLUNetwork, direction: np.ndarray, norm: Norm, upper: str, seed: int | None,
                  time_limit: float | None) -> tuple[UpperBound, list[str]]:
     """The smaller sound bound among those ``upper`` asks for; a failed SDP falls back to the product.
@@ -445,7 +372,7 @@ class _Job:
     output: int | None
     direction: np.ndarray
     norm: Norm
-    search: _WitnessSearch
+    search: WitnessSearch
     upper: str
     exact: Any
     realizability: bool
@@ -566,11 +493,12 @@ def estimate_lipschitz(
             bound on the whole map's FGL, since ``||u|| = 1``), its upper bound the certified
             LipSDP-Neuron bound of the whole map (:func:`~hiqlip_plugin.lipschitz.bounds.joint_l2_bound`).
         norm: Input norm: ``"inf"`` (default), ``2`` or ``1`` (l1 is exact in closed form for two layers).
-        sampler: Any dimod sampler for the witness search. Default: a :class:`~hiqlip_plugin.CIMSampler`,
-            wrapped in a :class:`~hiqlip_plugin.HierarchicalComposite` when the QUBO exceeds
-            :data:`DEFAULT_CAPACITY` spins.
+        sampler: A dimod sampler run on the FGL QUBO (block QUBOs for deeper networks) as one of the witness
+            methods (:mod:`hiqlip_plugin.lipschitz.witness`); the best method's witness is reported. Default:
+            none (reduced-objective bifurcation is the Ising route).
         max_subproblem_size: Capacity of the sampler; larger QUBOs go through the hierarchical composite.
-            Defaults to the sampler's ``properties['max_num_variables']`` when it advertises one.
+            Defaults to the sampler's ``properties['max_num_variables']`` when it advertises one. Given
+            without a sampler, a :class:`~hiqlip_plugin.CIMSampler` of this capacity joins the methods.
         upper: ``"sdp"`` (certified SDP dual; falls back to the product if it fails), ``"product"`` (norm
             product), or ``"auto"`` (both, report the smaller).
         exact: ``"auto"`` enumerates when at most ``2**AUTO_EXACT_BITS`` cases are needed (and falls back to
@@ -627,7 +555,7 @@ def estimate_lipschitz(
         with threadpool_limits(blas_threads, user_api="blas"):
             return _estimate_joint(network, upper, seed, budget.seconds(), start)
     targets = _resolve_outputs(network, outputs)
-    search = _WitnessSearch(network, norm, sampler, max_subproblem_size, dict(sampler_kwargs or {}))
+    search = WitnessSearch(network, norm, sampler, max_subproblem_size, dict(sampler_kwargs or {}))
 
     def job(output: int | None, c: np.ndarray, limit: float | Budget | None) -> _Job:
         return _Job(network, output, c, norm, search, upper, exact, realizability, sampling,
@@ -674,7 +602,7 @@ def _fallback_advice(network: ReLUNetwork, output: int | None, norm: Norm, budge
     return f"for the SDP bound, run {call} (the first-order LMI solver with a longer time limit)"
 
 
-def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm: Norm, search: _WitnessSearch,
+def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm: Norm, search: WitnessSearch,
                   upper: str, exact: Any, realizability: bool, sampling: bool, seed: int | None,
                   budget: Budget) -> LipschitzEstimate:
     timings: dict[str, float] = {}
@@ -696,10 +624,8 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
             notes.append("exact enumeration ran out of time: the witness comes from the search instead")
     if certificate is None:
         witness_budget = budget.fraction(0.5).seconds()
-        if network.num_layers == 2:
-            certificate, source = search.two_layer(c, seed, witness_budget)
-        else:
-            certificate, source = search.deep(c, seed, witness_budget)
+        found = (search.two_layer if network.num_layers == 2 else search.deep)(c, seed, witness_budget)
+        certificate, source = found.certificate, found.summary
     if not certificate.verify(network):
         raise SamplerOutputError("the witness certificate does not verify against the network")
     timings["witness"] = time.perf_counter() - tick

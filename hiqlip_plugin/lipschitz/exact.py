@@ -51,8 +51,8 @@ from scipy.spatial.distance import cdist
 from tqdm import tqdm
 
 from hiqlip_plugin._validation import check_integer
-from hiqlip_plugin.budget import Budget
 from hiqlip_plugin._verified import prescale
+from hiqlip_plugin.budget import Budget
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, parse_norm
 from hiqlip_plugin.lipschitz.local_search import best_response_s, best_response_x

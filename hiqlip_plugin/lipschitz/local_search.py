@@ -151,11 +151,13 @@ def _starts(
     return array.T
 
 
-def _batches(total: int | None, time_limit: float | None, started: float) -> Iterator[int]:
-    """Sizes of restart batches: ``total`` restarts, or batches until ``time_limit`` (at least one)."""
+def _batches(
+    total: int | None, time_limit: float | None, started: float, minimum: int = 1
+) -> Iterator[int]:
+    """Sizes of restart batches: ``total`` restarts, or batches until ``time_limit`` (at least ``minimum``)."""
     done = 0
     while total is None or done < total:
-        if done and time_limit is not None and time.perf_counter() - started >= time_limit:
+        if done >= max(minimum, 1) and time_limit is not None and time.perf_counter() - started >= time_limit:
             return
         size = BATCH_SIZE if total is None else min(BATCH_SIZE, total - done)
         yield size
@@ -349,6 +351,7 @@ def one_side_flip_search(
     seed: int | None = None,
     time_limit: float | None = None,
     max_sweeps: int = 100,
+    initial: npt.ArrayLike | None = None,
 ) -> LocalSearchResult:
     """Single-flip local search over one side, the other side eliminated in closed form.
 
@@ -366,6 +369,9 @@ def one_side_flip_search(
         seed: Seed of the starts and sweep orders.
         time_limit: Stop starting new batches after this many seconds (the first batch always runs).
         max_sweeps: Cap on sweeps (``"first"``) or steps (``"steepest"``, then times the number of variables).
+        initial: Starting codes of the searched side (``s`` in {0, 1}^h or ``x`` in {-1, +1}^d), shape
+            ``(n,)`` or one start per row ``(k, n)``; they are run first (``num_restarts`` counts them, and is
+            raised to ``k`` if smaller), then random starts. A search never ends below its start.
 
     Returns:
         A :class:`LocalSearchResult` with the eliminated side set to its best response, so ``value`` is
@@ -403,10 +409,16 @@ def one_side_flip_search(
     flip_sum = (
         values[0] + values[1]
     )  # flipping code c_k moves the image by (flip_sum - 2 c_k) images[:, k]
+    given = _starts(initial, images.shape[1], tuple(int(v) for v in values), "initial")
+    given = np.empty((images.shape[1], 0)) if given is None else given
+    total = None if total is None else max(total, given.shape[1])
     rng = np.random.default_rng(seed)
     best = _Best(a)
-    for size in _batches(total, time_limit, started):
-        codes = rng.choice(values, size=(images.shape[1], size))
+    used = 0
+    for size in _batches(total, time_limit, started, minimum=given.shape[1]):
+        take = given[:, used : used + size]
+        used += take.shape[1]
+        codes = np.hstack([take, rng.choice(values, size=(images.shape[1], size - take.shape[1]))])
         for _ in range(steps):
             if strategy == "first":
                 moved = _first_improvement_sweep(images, objective, codes, flip_sum, rng)
