@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from hiqlip_plugin.examples import NETWORKS
 from hiqlip_plugin.network import ReLUNetwork
 
 __all__ = ["main", "build_parser", "version", "EXIT_ERROR"]
@@ -34,16 +35,8 @@ EXIT_ERROR = 2
 """Exit status of every failed ``hiqlip`` command (bad arguments, bad files, failed computations)."""
 
 
-def _digits() -> ReLUNetwork:
-    from hiqlip_plugin import examples
-
-    return examples.digits_mlp()
-
-
-_EXAMPLES: dict[str, Callable[[], ReLUNetwork]] = {"digits": _digits}
-"""Networks ``--example NAME`` can load: name -> loader."""
-
-EXAMPLES = tuple(_EXAMPLES)
+EXAMPLES = tuple(NETWORKS)
+"""Names ``--example NAME`` accepts: the networks bundled in :data:`hiqlip_plugin.examples.NETWORKS`."""
 
 
 class _UsageError(Exception):
@@ -118,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_network(args: argparse.Namespace) -> ReLUNetwork:
     if args.example is not None:
-        return _EXAMPLES[args.example]()
+        return NETWORKS[args.example]()
     return ReLUNetwork.load(args.network, activation="relu" if args.assume_relu else None)
 
 
