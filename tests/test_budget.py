@@ -141,14 +141,14 @@ def test_realizability_lp_gets_a_time_limit(monkeypatch):
 def test_spent_budget_skips_the_optional_stages_with_notes(monkeypatch):
     from hiqlip_plugin.lipschitz import estimate as estimate_module
 
-    real_search = estimate_module._WitnessSearch.two_layer
+    real_search = estimate_module.WitnessSearch.two_layer
 
     def slow_search(self, *args, **kwargs):
         result = real_search(self, *args, **kwargs)
         time.sleep(0.3)  # the witness uses up the whole budget
         return result
 
-    monkeypatch.setattr(estimate_module._WitnessSearch, "two_layer", slow_search)
+    monkeypatch.setattr(estimate_module.WitnessSearch, "two_layer", slow_search)
     net = random_relu_network((30, 25, 1), seed=0)
     start = time.perf_counter()
     (estimate,) = estimate_lipschitz(net, seed=0, exact=False, time_limit=0.2)
