@@ -1,4 +1,4 @@
-"""Witnesses for deeper networks: block coordinate ascent whose sub-problems go to a dimod sampler.
+"""Witnesses for deeper networks: block coordinate ascent with sampled sub-problems, and layered bifurcation.
 
 For ``L >= 3`` layers the FGL objective is a higher-order problem: for the l_inf input norm,
 
@@ -27,6 +27,11 @@ then *polished* by closed-form best responses: with the dual vector ``y`` of the
 best pattern of layer ``l`` for the linear objective ``y^T g`` is
 ``s_l = 1[r_l * (P_l^T y) >= 0]``, which never lowers ``||g||`` (ties go to "active", which revives layers
 whose gradient vanished). A move is accepted only if it is not worse.
+
+**All layers at once.** :func:`layered_bifurcation` runs simulated bifurcation over the spins of every hidden
+layer together, with the input side (the dual vector ``y``) eliminated in closed form at every step and the
+scores ``r_l * (P_l^T y)`` as the gradient; it needs no BQM and is the Ising route of the default witness
+(:mod:`hiqlip_plugin.lipschitz.witness`).
 
 **Soundness.** Every iterate is a full pattern set, so the returned
 :class:`~hiqlip_plugin.lipschitz.formulation.Certificate` is a proven lower bound on the multi-layer FGL

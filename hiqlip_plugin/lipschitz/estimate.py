@@ -7,7 +7,8 @@
    (:class:`~hiqlip_plugin.lipschitz.witness.WitnessSearch`): for two layers, simulated bifurcation on the
    reduced objective of the smaller side (the Ising route), a user's sampler on the FGL QUBO (through a
    :class:`~hiqlip_plugin.HierarchicalComposite` above its capacity), single-flip search and alternating best
-   responses; for deeper networks, closed-form block ascent and then block moves. The report's ``sampler``
+   responses; for deeper networks, layered bifurcation (the Ising route over every hidden layer),
+   closed-form block ascent and then block moves. The report's ``sampler``
    names the method that found the witness. Every witness is a :class:`~hiqlip_plugin.Certificate`
    re-verified from the weights.
 2. **Upper bound** (sound): the SDP relaxation with a certified dual value and/or the norm product; the

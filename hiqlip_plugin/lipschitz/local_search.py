@@ -45,10 +45,14 @@ __all__ = [
     "best_response_x",
     "best_response_s",
     "BATCH_SIZE",
+    "FIRST_BATCH_SIZE",
 ]
 
 BATCH_SIZE = 64
 """Restarts run together as the columns of one matrix."""
+
+FIRST_BATCH_SIZE = 8
+"""Size of the first batch when restarts run until a time limit (then 16, 32, ... up to :data:`BATCH_SIZE`)."""
 
 _GAIN_TOLERANCE = 1e-12
 """A flip is taken only if it gains more than this times ``max(1, |value|)`` (no cycling on round-off)."""
@@ -154,12 +158,17 @@ def _starts(
 def _batches(
     total: int | None, time_limit: float | None, started: float, minimum: int = 1
 ) -> Iterator[int]:
-    """Sizes of restart batches: ``total`` restarts, or batches until ``time_limit`` (at least ``minimum``)."""
-    done = 0
+    """Sizes of restart batches: ``total`` restarts, or batches until ``time_limit`` (at least ``minimum``).
+
+    Without ``total`` the batches double from :data:`FIRST_BATCH_SIZE` up to :data:`BATCH_SIZE`, so a time
+    limit is overrun by at most one short batch on large matrices.
+    """
+    done, next_size = 0, FIRST_BATCH_SIZE
     while total is None or done < total:
         if done >= max(minimum, 1) and time_limit is not None and time.perf_counter() - started >= time_limit:
             return
-        size = BATCH_SIZE if total is None else min(BATCH_SIZE, total - done)
+        size = next_size if total is None else min(BATCH_SIZE, total - done)
+        next_size = min(BATCH_SIZE, 2 * next_size)
         yield size
         done += size
 
@@ -231,7 +240,8 @@ def alternating_best_response(
     Args:
         matrix: ``A`` of shape ``(d, h)`` (e.g. :func:`~hiqlip_plugin.lipschitz.formulation.bilinear_matrix`).
         num_restarts: Total number of starts, the given ones first, then uniformly random signs ``x``.
-            ``None`` runs batches of :data:`BATCH_SIZE` random starts until ``time_limit``.
+            ``None`` runs batches of random starts (:data:`FIRST_BATCH_SIZE` doubling up to
+            :data:`BATCH_SIZE`) until ``time_limit``.
         initial_x: Starting signs, shape ``(d,)`` or one start per row ``(k, d)``.
         initial_s: Starting patterns, shape ``(h,)`` or ``(k, h)``. Given together with ``initial_x`` (same
             ``k``), each pair starts from whichever of ``x`` and ``sign(A s)`` is better, so the result is
