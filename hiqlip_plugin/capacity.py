@@ -37,7 +37,7 @@ import dimod
 import networkx as nx
 import numpy as np
 
-__all__ = ["sampler_capacity", "largest_clique", "CAPACITY_PROPERTY"]
+__all__ = ["sampler_capacity", "largest_clique", "check_capacity", "CAPACITY_PROPERTY"]
 
 CAPACITY_PROPERTY = "max_num_variables"
 """The sampler property read first by :func:`sampler_capacity` (a declared logical capacity)."""
@@ -76,6 +76,30 @@ def largest_clique(sampler: dimod.Structured) -> list[Hashable]:
     return best
 
 
+def check_capacity(value: object, name: str) -> int:
+    """Return a declared capacity as an int: a positive integer number of variables, else raise.
+
+    Args:
+        value: The declared capacity.
+        name: How to name it in the error message.
+
+    Raises:
+        TypeError: If ``value`` is not an integer (bools are refused).
+        ValueError: If it is less than 1.
+
+    Examples:
+        >>> import numpy as np
+        >>> from hiqlip_plugin.capacity import check_capacity
+        >>> check_capacity(np.int64(36), "max_num_variables")
+        36
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer number of variables, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value!r}")
+    return int(value)
+
+
 def sampler_capacity(sampler: dimod.Sampler) -> int | None:
     """How many variables of an arbitrary problem ``sampler`` accepts (the rule of this module).
 
@@ -99,13 +123,8 @@ def sampler_capacity(sampler: dimod.Sampler) -> int | None:
     """
     properties = getattr(sampler, "properties", None) or {}
     if CAPACITY_PROPERTY in properties:
-        value = properties[CAPACITY_PROPERTY]
         name = f"{type(sampler).__name__}.properties[{CAPACITY_PROPERTY!r}]"
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer number of variables, got {value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value!r}")
-        return int(value)
+        return check_capacity(properties[CAPACITY_PROPERTY], name)
     if isinstance(sampler, dimod.Structured):
         return len(largest_clique(sampler))
     return None
