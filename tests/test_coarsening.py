@@ -118,6 +118,17 @@ class TestMatchPairs:
         assert len(m) == 15
         assert np.array_equal(state[m.first] * state[m.second], m.relation)
 
+    @settings(max_examples=40, deadline=None)
+    @given(n=st.integers(4, 40), seed=st.integers(0, 1000), count=st.integers(2, 3))
+    def test_several_states_keep_only_pairs_all_satisfy(self, n, seed, count):
+        problem = random_problem(n, 0.3, seed)
+        states = np.stack([random_spins(n, seed + k) for k in range(count)])
+        m = match_pairs(problem.coupling, problem.linear, n // 2, seed=seed, state=states)
+        for state in states:
+            assert np.array_equal(state[m.first] * state[m.second], m.relation)
+        classes = len({tuple(c) for c in (states * states[0]).T})
+        assert len(m) >= (n - classes) // 2  # at most one spin per agreement class stays single
+
     def test_embedding_excludes_disagreeing_edges(self):
         coupling = np.array([[0.0, 1.0], [1.0, 0.0]])
         aligned = np.array(
@@ -238,6 +249,37 @@ class TestCoarsen:
             coarse = project(membership, coarse)
         assert np.array_equal(coarse, state)
 
+    def test_recombination_hierarchy_contains_both_states(self):
+        problem = random_problem(80, 0.15, 13)
+        states = np.stack([random_spins(80, 1), random_spins(80, 2)])
+        hierarchy = coarsen(problem, 8, seed=0, state=states)
+        assert hierarchy.sizes[-1] <= 8
+        for state in states:
+            coarse = state
+            for membership in hierarchy.memberships:
+                coarse = restrict(membership, coarse)
+            for membership in reversed(hierarchy.memberships):
+                coarse = project(membership, coarse)
+            assert np.array_equal(coarse, state)
+
+    def test_stop_ends_the_coarsening_within_one_step(self):
+        problem = random_problem(200, 0.1, 4)
+        calls = []
+
+        def stop_after(k):
+            def stop():
+                calls.append(1)
+                return len(calls) > k
+
+            return stop
+
+        hierarchy = coarsen(problem, 10, seed=0, stop=stop_after(5), iterations=300)
+        assert hierarchy.sizes == (200,)  # stopped inside the first relaxation
+        assert len(calls) == 7  # level check, 4 relaxation steps, the check that fired, one after it
+        calls.clear()
+        assert coarsen(problem, 10, seed=0, stop=stop_after(0)).sizes == (200,)
+        assert coarsen(problem, 10, seed=0, stop=lambda: False).sizes == coarsen(problem, 10, seed=0).sizes
+
     def test_same_seed_same_hierarchy(self):
         problem = random_problem(50, 0.2, 9)
         a, b = coarsen(problem, 6, seed=11), coarsen(problem, 6, seed=11)
@@ -286,6 +328,12 @@ class TestRelaxation:
 
         unit = start / np.linalg.norm(start, axis=1, keepdims=True)
         assert objective(relaxation(problem, 4, 50, initial=start)) < objective(unit)
+
+    def test_stop_returns_the_iterate_so_far(self):
+        problem = random_problem(30, 0.3, 6)
+        count = itertools.count()
+        stopped = relaxation(problem, 4, 300, seed=3, stop=lambda: next(count) >= 7)
+        np.testing.assert_array_equal(stopped, relaxation(problem, 4, 7, seed=3))
 
     def test_bad_arguments(self):
         problem = random_problem(5, 0.5, 0)

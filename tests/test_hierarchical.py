@@ -374,6 +374,51 @@ class TestSampling:
         sampleset = HierarchicalComposite(dimod.ExactSolver(), 4).sample(bqm, num_reads=2, seed=0)
         assert all(one_flip_minimum(bqm, sample) for sample in sampleset.samples())
 
+    def test_anneal_polish_never_worse_than_the_cycle(self):
+        bqm = spin_glass(120, 360, 17)
+        sampler = HierarchicalComposite(dimod.ExactSolver(), 8)
+        plain = sampler.sample(bqm, seed=2, polish=False, num_reads=2)
+        annealed = sampler.sample(bqm, seed=2, polish="anneal", anneal_sweeps=200, num_reads=2)
+        assert annealed.first.energy <= plain.first.energy
+        dimod.testing.asserts.assert_sampleset_energies(annealed, bqm)
+
+    @pytest.mark.parametrize(("polish", "error"), [("tabu", ValueError), (2, ValueError)])
+    def test_bad_polish(self, polish, error):
+        with pytest.raises(error, match="polish"):
+            HierarchicalComposite(dimod.ExactSolver(), 4).sample(spin_glass(10, 20, 0), polish=polish)
+        with pytest.raises(ValueError, match="anneal_sweeps"):
+            HierarchicalComposite(dimod.ExactSolver(), 4).sample(
+                spin_glass(10, 20, 0), polish="anneal", anneal_sweeps=0
+            )
+
+    def test_cycles_until_stopped(self):
+        spy = CapacitySpy(dimod.ExactSolver())
+        fired = []
+
+        def interrupt():
+            fired.append(len(spy.sizes) >= 40)
+            return fired[-1]
+
+        sampleset = HierarchicalComposite(spy, 8).sample(
+            spin_glass(60, 180, 18), num_reads=2, cycles_per_read=None, seed=0,
+            interrupt_function=interrupt,
+        )
+        assert len(spy.sizes) == 40 and sampleset.info["stopped"] == STOPPED_BY_INTERRUPT
+        with pytest.raises(ValueError, match="cycles_per_read=None"):
+            HierarchicalComposite(spy, 8).sample(spin_glass(60, 180, 18), cycles_per_read=None)
+
+    @pytest.mark.parametrize("recombine", [False, True])
+    def test_more_cycles_never_worse_per_read(self, recombine):
+        bqm = spin_glass(80, 240, 19)
+        sampler = HierarchicalComposite(dimod.ExactSolver(), 6)
+        one = sampler.sample(bqm, seed=5, polish=False, refinement_passes=1, num_reads=3)
+        more = sampler.sample(
+            bqm, seed=5, polish=False, refinement_passes=1, num_reads=3, cycles_per_read=3,
+            recombine=recombine,
+        )
+        # the first round is the same; later rounds start from each read's state and never lose it
+        assert np.all(more.record.energy <= one.record.energy + 1e-9)
+
     def test_more_cycles_never_worse(self):
         bqm = spin_glass(80, 240, 9)
         sampler = HierarchicalComposite(dimod.ExactSolver(), 6)

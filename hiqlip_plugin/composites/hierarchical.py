@@ -32,6 +32,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import time
 from collections.abc import Callable, Hashable, Mapping
@@ -40,7 +41,8 @@ from typing import Any
 import dimod
 import numpy as np
 import scipy.sparse as sp
-from dwave.samplers import SteepestDescentSolver
+from dwave.samplers import SimulatedAnnealingSampler, SteepestDescentSolver
+from dwave.samplers.sa.sampler import default_beta_range
 from tqdm.auto import tqdm
 
 from hiqlip_plugin._validation import check_integer, check_positive
@@ -48,7 +50,7 @@ from hiqlip_plugin.capacity import largest_clique, sampler_capacity
 from hiqlip_plugin.composites.coarsening import clamp, coarsen, neighbourhood, project, restrict
 from hiqlip_plugin.ising import IsingArrays, checked_samples, ising_arrays
 
-__all__ = ["HierarchicalComposite", "RESERVED_CHILD_PARAMETERS", "STOPPED_BY_TIME_LIMIT", "STOPPED_BY_INTERRUPT"]
+__all__ = ["HierarchicalComposite", "descend", "anneal", "RESERVED_CHILD_PARAMETERS", "STOPPED_BY_TIME_LIMIT", "STOPPED_BY_INTERRUPT"]
 
 RESERVED_CHILD_PARAMETERS = frozenset(
     {"num_reads", "seed", "initial_states", "initial_states_generator", "time_limit", "interrupt_function",
@@ -113,6 +115,79 @@ def _to_bqm(problem: IsingArrays) -> dimod.BinaryQuadraticModel:
         dimod.SPIN,
         variable_order=problem.variables,
     )
+
+
+def descend(model: dimod.BinaryQuadraticModel, problem: IsingArrays, state: np.ndarray) -> np.ndarray:
+    """One-flip steepest descent of a SPIN ``state`` (``problem.variables`` order) on ``model``.
+
+    Args:
+        model: The SPIN BQM of ``problem`` (variables ``problem.variables``).
+        problem: The same model as arrays.
+        state: A state, entries +-1, in ``problem.variables`` order.
+
+    Returns:
+        The one-flip local minimum reached (float64 +-1 entries).
+
+    Examples:
+        >>> import dimod
+        >>> import numpy as np
+        >>> from hiqlip_plugin.ising import ising_arrays
+        >>> from hiqlip_plugin.composites.hierarchical import descend
+        >>> bqm = dimod.BQM({}, {(0, 1): -1.0}, 0.0, "SPIN")
+        >>> descend(bqm, ising_arrays(bqm), np.array([1.0, -1.0])).tolist() in ([1.0, 1.0], [-1.0, -1.0])
+        True
+    """
+    sampleset = SteepestDescentSolver().sample(
+        model, initial_states=(np.asarray(state, dtype=np.int8)[None, :], list(problem.variables))
+    )
+    return checked_samples(sampleset, model)[0].astype(np.float64)
+
+
+def anneal(
+    model: dimod.BinaryQuadraticModel,
+    problem: IsingArrays,
+    state: np.ndarray,
+    sweeps: int,
+    seed: int,
+) -> np.ndarray:
+    """A low-temperature simulated anneal from ``state``, kept only if it ends lower.
+
+    The anneal (:class:`dwave.samplers.SimulatedAnnealingSampler`, geometric schedule) starts at the
+    geometric mean of the default hot and cold inverse temperatures of ``model``
+    (``dwave.samplers.sa.sampler.default_beta_range``): hot enough to leave the state's local minimum, too
+    cold to forget it.
+
+    Args:
+        model: The SPIN BQM of ``problem`` (variables ``problem.variables``).
+        problem: The same model as arrays.
+        state: A state, entries +-1, in ``problem.variables`` order.
+        sweeps: Number of sweeps.
+        seed: Seed of the anneal.
+
+    Returns:
+        The annealed state if its energy is lower, else ``state`` (float64 +-1 entries).
+
+    Examples:
+        >>> import dimod
+        >>> import numpy as np
+        >>> from hiqlip_plugin.ising import ising_arrays
+        >>> from hiqlip_plugin.composites.hierarchical import anneal
+        >>> bqm = dimod.generators.ran_r(1, 20, seed=0)
+        >>> problem, start = ising_arrays(bqm, sparse=True), np.ones(20)
+        >>> bool(problem.energies(anneal(bqm, problem, start, 200, 0)) <= problem.energies(start))
+        True
+    """
+    hot, cold = default_beta_range(model)
+    sampleset = SimulatedAnnealingSampler().sample(
+        model,
+        initial_states=(np.asarray(state, dtype=np.int8)[None, :], list(problem.variables)),
+        beta_range=(float(np.sqrt(hot * cold)), cold),
+        num_sweeps=sweeps,
+        seed=seed,
+    )
+    candidate = checked_samples(sampleset, model)[0].astype(np.float64)
+    start = np.asarray(state, dtype=np.float64)
+    return candidate if problem.energies(candidate) < problem.energies(start) else start
 
 
 class _Budget:
@@ -340,6 +415,7 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
             cycles_per_read=[],
             recombine=[],
             polish=[],
+            anneal_sweeps=[],
             time_limit=[],
             interrupt_function=[],
             progress=[],
@@ -363,9 +439,10 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
         *,
         initial_states: dimod.typing.SamplesLike | None = None,
         refinement_passes: int = 4,
-        cycles_per_read: int = 1,
+        cycles_per_read: int | None = 1,
         recombine: bool = True,
-        polish: bool = True,
+        polish: bool | str = True,
+        anneal_sweeps: int = 1000,
         time_limit: float | None = None,
         interrupt_function: Callable[[], Any] | None = None,
         progress: bool = False,
@@ -400,10 +477,16 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
                 reads beyond the states start from scratch). Such a read is never worse than its initial
                 state: with ``refinement_passes=0`` and ``polish=False`` the state comes back unchanged.
             refinement_passes: Largest number of window passes per level (each covers every spin once).
-            cycles_per_read: V-cycles per read.
+            cycles_per_read: V-cycles per read; ``None`` repeats rounds of cycles until ``time_limit`` or
+                ``interrupt_function`` stops them (one of the two is then required).
             recombine: Let further cycles coarsen around two reads' states (see above); ignored with one read.
-            polish: Finish each sample with a one-flip steepest descent on the full model (this step runs
-                even after ``time_limit`` or ``interrupt_function`` has stopped the rest).
+            polish: Classical finish of every V-cycle's state on the full model (it also runs after
+                ``time_limit`` or ``interrupt_function`` has stopped the rest): ``True`` or ``"descent"``, a
+                one-flip steepest descent (:class:`dwave.samplers.SteepestDescentSolver`), so every sample
+                is a one-flip local minimum; ``"anneal"``, a low-temperature simulated anneal from the
+                state (:func:`anneal`), kept only when it lowers the energy (once the budget is spent, a
+                descent instead); ``False``, none (the child's work alone).
+            anneal_sweeps: Sweeps of each ``"anneal"`` polish.
             time_limit: Wall-clock budget in seconds. It is checked before every child call, every
                 coarsening level and every relaxation step, and a child with an ``interrupt_function``
                 parameter receives a function that is true once the budget is spent; after that no further
@@ -429,9 +512,9 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
                 conversion), ``num_reads``, ``seed``, ``refinement_passes``, ``cycles_per_read`` or
                 ``child_num_reads`` is not an int, or ``time_limit`` is not a number.
             ValueError: If one of them is out of range, ``time_limit`` is not positive and finite,
-                ``interrupt_function`` is not callable, ``initial_states`` do not match the BQM or
-                outnumber ``num_reads``, or ``child_num_reads`` is given to a child without a
-                ``num_reads`` parameter.
+                ``interrupt_function`` is not callable, ``cycles_per_read`` is ``None`` without either,
+                ``initial_states`` do not match the BQM or outnumber ``num_reads``, or
+                ``child_num_reads`` is given to a child without a ``num_reads`` parameter.
             SamplerOutputError: If the child returns something that is not a sampleset of its BQM.
 
         Examples:
@@ -450,7 +533,12 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
         _check_bqm(bqm)
         child_parameters = self.remove_unknown_kwargs(**child_parameters)
         passes = check_integer(refinement_passes, "refinement_passes", 0)
-        cycles_per_read = check_integer(cycles_per_read, "cycles_per_read", 1)
+        if cycles_per_read is not None:
+            cycles_per_read = check_integer(cycles_per_read, "cycles_per_read", 1)
+        elif time_limit is None and interrupt_function is None:
+            raise ValueError(
+                "cycles_per_read=None cycles until stopped: give time_limit or interrupt_function"
+            )
         if time_limit is not None:
             if isinstance(time_limit, (bool, str)) or not isinstance(time_limit, numbers.Real):
                 raise TypeError(f"time_limit must be a number of seconds, got {time_limit!r}")
@@ -496,11 +584,15 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
             return dimod.SampleSet(sampleset.record, sampleset.variables, info, sampleset.vartype)
 
         problem = ising_arrays(bqm, sparse=True)
+        finish = self._finisher(problem, polish, anneal_sweeps, rng, budget)
         states: list[np.ndarray | None] = [
             initial[r].astype(np.float64) if r < len(initial) else None for r in range(reads)
         ]
         levels: list[int] = [problem.num_variables]
-        for cycle in tqdm(range(cycles_per_read), disable=not progress, desc="V-cycles"):
+        rounds = itertools.count() if cycles_per_read is None else range(cycles_per_read)
+        for cycle in tqdm(rounds, disable=not progress, desc="V-cycles"):
+            if cycle and budget():
+                break
             for r in range(reads):
                 if cycle and budget():
                     break
@@ -511,17 +603,37 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
                     if np.any(partner != states[r]):
                         guide.append(partner)
                 states[r], levels = self._v_cycle(cycles, problem, states[r], guide, passes, timing)
+                if finish is not None:
+                    tick = time.perf_counter_ns()
+                    states[r] = finish(states[r])
+                    timing["polish_ns"] += time.perf_counter_ns() - tick
         spins = np.array(states, dtype=np.int8)
         samples = spins if bqm.vartype is dimod.SPIN else (spins + 1) // 2
-        if polish:
-            tick = time.perf_counter_ns()
-            polished = SteepestDescentSolver().sample(
-                bqm, initial_states=(samples, problem.variables)
-            )
-            samples = checked_samples(polished, bqm)
-            timing["polish_ns"] = time.perf_counter_ns() - tick
         info = cycles.info(levels, timing)
         return dimod.SampleSet.from_samples_bqm((samples, list(bqm.variables)), bqm, info=info)
+
+    @staticmethod
+    def _finisher(
+        problem: IsingArrays,
+        polish: bool | str,
+        sweeps: int,
+        rng: np.random.Generator,
+        budget: _Budget,
+    ) -> Callable[[np.ndarray], np.ndarray] | None:
+        """The classical finish of each V-cycle named by ``polish`` (``None`` for none)."""
+        if polish is False:
+            return None
+        if polish is not True and polish not in ("descent", "anneal"):
+            raise ValueError(f"polish must be True, False, 'descent' or 'anneal', got {polish!r}")
+        sweeps = check_integer(sweeps, "anneal_sweeps", 1) if polish == "anneal" else 0
+        model = _to_bqm(problem)
+
+        def finish(state: np.ndarray) -> np.ndarray:
+            if polish == "anneal" and not budget():
+                return anneal(model, problem, state, sweeps, int(rng.integers(_SEED_BOUND)))
+            return descend(model, problem, state)
+
+        return finish
 
     def _initial_states(self, bqm: dimod.BinaryQuadraticModel, initial_states: Any) -> np.ndarray:
         """The initial states as SPIN rows in ``bqm.variables`` order (``(0, n)`` when none are given)."""
