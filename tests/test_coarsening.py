@@ -43,6 +43,16 @@ def random_problem(n: int, density: float, seed: int, *, fields: bool = True) ->
     return IsingArrays(tuple(range(n)), linear, coupling, float(rng.normal()))
 
 
+def down_and_up(hierarchy, state: np.ndarray) -> np.ndarray:
+    """Restrict ``state`` to the coarsest level, then project it back to the finest."""
+    coarse = state
+    for membership in hierarchy.memberships:
+        coarse = restrict(membership, coarse)
+    for membership in reversed(hierarchy.memberships):
+        coarse = project(membership, coarse)
+    return coarse
+
+
 def random_spins(n: int, seed: int, count: int | None = None) -> np.ndarray:
     shape = (n,) if count is None else (count, n)
     return np.random.default_rng(seed).choice([-1, 1], size=shape).astype(np.int8)
@@ -242,12 +252,7 @@ class TestCoarsen:
         problem = random_problem(60, 0.2, 3)
         state = random_spins(60, 4)
         hierarchy = coarsen(problem, 7, seed=1, state=state)
-        coarse = state
-        for membership in hierarchy.memberships:
-            coarse = restrict(membership, coarse)
-        for membership in reversed(hierarchy.memberships):
-            coarse = project(membership, coarse)
-        assert np.array_equal(coarse, state)
+        assert np.array_equal(down_and_up(hierarchy, state), state)
 
     def test_recombination_hierarchy_contains_both_states(self):
         problem = random_problem(80, 0.15, 13)
@@ -255,12 +260,7 @@ class TestCoarsen:
         hierarchy = coarsen(problem, 8, seed=0, state=states)
         assert hierarchy.sizes[-1] <= 8
         for state in states:
-            coarse = state
-            for membership in hierarchy.memberships:
-                coarse = restrict(membership, coarse)
-            for membership in reversed(hierarchy.memberships):
-                coarse = project(membership, coarse)
-            assert np.array_equal(coarse, state)
+            assert np.array_equal(down_and_up(hierarchy, state), state)
 
     def test_stop_ends_the_coarsening_within_one_step(self):
         problem = random_problem(200, 0.1, 4)
