@@ -16,9 +16,21 @@
    higher than the current one (ties accepted, so the search can move along plateaus; "not higher" allows
    a rounding tolerance of ``1e-12`` relative to the window's energy). Passes stop early when one does not
    lower the level's energy.
-4. **Polish** (on by default): a one-flip steepest descent on the full model
-   (:class:`dwave.samplers.SteepestDescentSolver`), so every returned sample is a local minimum. Pass
+4. **Polish** (on by default) every V-cycle's state on the full model: a one-flip steepest descent
+   (:func:`descend`), so every returned sample is a local minimum, or with ``polish="anneal"`` a
+   low-temperature simulated anneal (:func:`anneal`) kept when it lowers the energy. Pass
    ``polish=False`` to measure the child alone.
+5. **Iterate** (``cycles_per_read > 1``, or ``None`` to run until ``time_limit``): each further V-cycle
+   coarsens around the read's state, so it can only improve it; with several reads it coarsens around the
+   read's state and the best other read's (``recombine``): only pairs both states satisfy are merged, so
+   every level contains both and the refinement picks, cluster by cluster, between them.
+
+``time_limit`` and ``interrupt_function`` are checked before every child call, every coarsening level and
+every relaxation step (and handed to a child that takes an ``interrupt_function``), so the call stops
+within one indivisible step and returns each read's best state so far; ``info["stopped"]`` says why.
+
+The child's capacity is :func:`~hiqlip_plugin.capacity.sampler_capacity` unless given: a child that
+declares none (an exhaustive solver, simulated annealing) needs ``max_subproblem_size``.
 
 Examples:
     >>> import dimod
