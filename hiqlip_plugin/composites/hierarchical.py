@@ -283,6 +283,8 @@ class _VCycles:
 
     def solve(self, problem: IsingArrays) -> np.ndarray:
         """The child's lowest-energy state of ``problem`` (energies recomputed here, in float64)."""
+        if problem.num_variables == 0:  # the empty state: nothing to ask
+            return np.zeros(0)
         _, samples = self.call(_to_bqm(problem))
         return samples[np.argmin(problem.energies(samples))].astype(np.float64)
 
