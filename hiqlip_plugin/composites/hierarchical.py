@@ -62,7 +62,7 @@ from hiqlip_plugin.capacity import largest_clique, sampler_capacity
 from hiqlip_plugin.composites.coarsening import clamp, coarsen, neighbourhood, project, restrict
 from hiqlip_plugin.ising import IsingArrays, checked_samples, ising_arrays
 
-__all__ = ["HierarchicalComposite", "descend", "anneal", "RESERVED_CHILD_PARAMETERS", "STOPPED_BY_TIME_LIMIT", "STOPPED_BY_INTERRUPT"]
+__all__ = ["HierarchicalComposite", "descend", "anneal", "ANNEAL_REHEAT", "RESERVED_CHILD_PARAMETERS", "STOPPED_BY_TIME_LIMIT", "STOPPED_BY_INTERRUPT"]
 
 RESERVED_CHILD_PARAMETERS = frozenset(
     {"num_reads", "seed", "initial_states", "initial_states_generator", "time_limit", "interrupt_function",
@@ -76,6 +76,10 @@ STOPPED_BY_TIME_LIMIT = "time_limit"
 
 STOPPED_BY_INTERRUPT = "interrupt"
 """``info['stopped']`` when ``interrupt_function`` ended the work early."""
+
+ANNEAL_REHEAT = 100.0
+"""Largest ratio of :func:`anneal`'s starting inverse temperature to the model's default hot one (chosen by
+measurement on 784-256 Lipschitz QUBOs and 2000-node Max-Cut graphs: ``docs/benchmarks/hierarchical.md``)."""
 
 _SEED_BOUND = 2**31 - 1
 """Child seeds are drawn below this bound (the range every dwave-samplers solver accepts)."""
@@ -164,10 +168,12 @@ def anneal(
 ) -> np.ndarray:
     """A low-temperature simulated anneal from ``state``, kept only if it ends lower.
 
-    The anneal (:class:`dwave.samplers.SimulatedAnnealingSampler`, geometric schedule) starts at the
-    geometric mean of the default hot and cold inverse temperatures of ``model``
-    (``dwave.samplers.sa.sampler.default_beta_range``): hot enough to leave the state's local minimum, too
-    cold to forget it.
+    The anneal (:class:`dwave.samplers.SimulatedAnnealingSampler`, geometric schedule) runs to
+    ``beta_cold`` from ``min(sqrt(beta_hot * beta_cold), ANNEAL_REHEAT * beta_hot)``, where ``beta_hot``
+    and ``beta_cold`` are the default inverse temperatures of ``model``
+    (``dwave.samplers.sa.sampler.default_beta_range``): half-way on a log scale, hot enough to leave the
+    state's local minimum and too cold to forget it, but never colder than :data:`ANNEAL_REHEAT` times the
+    hot end (models with tiny energy gaps, such as the Lipschitz QUBOs, have an extreme cold end).
 
     Args:
         model: The SPIN BQM of ``problem`` (variables ``problem.variables``).
@@ -193,7 +199,7 @@ def anneal(
     sampleset = SimulatedAnnealingSampler().sample(
         model,
         initial_states=(np.asarray(state, dtype=np.int8)[None, :], list(problem.variables)),
-        beta_range=(float(np.sqrt(hot * cold)), cold),
+        beta_range=(float(min(np.sqrt(hot * cold), ANNEAL_REHEAT * hot)), cold),
         num_sweeps=sweeps,
         seed=seed,
     )
