@@ -139,6 +139,8 @@ class Hierarchy:
     Attributes:
         problems: ``problems[0]`` is the input model, ``problems[l + 1]`` the aggregate of ``problems[l]``.
         memberships: ``memberships[l]`` (``n_l x n_{l+1}``) maps states of level ``l + 1`` to level ``l``.
+        embedding: The relaxation vectors of the finest level that weighed its matching (``None`` without
+            a relaxation), to warm-start a later coarsening of the same model.
 
     Examples:
         >>> import dimod
@@ -150,6 +152,7 @@ class Hierarchy:
 
     problems: tuple[IsingArrays, ...]
     memberships: tuple[sp.csr_array, ...]
+    embedding: np.ndarray | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -558,6 +561,7 @@ def coarsen(
     rank: int = 8,
     iterations: int = 300,
     stop: Callable[[], bool] | None = None,
+    embedding: npt.ArrayLike | None = None,
 ) -> Hierarchy:
     """Aggregate a model level after level until it has at most ``capacity`` spins.
 
@@ -577,6 +581,9 @@ def coarsen(
         stop: Called before each level and each relaxation step; once it returns true no further level
             is built (a budget: the work after it is at most one relaxation step, or one matching and
             one aggregation).
+        embedding: Relaxation vectors of the finest level to start from (``n x rank``, e.g. the
+            :attr:`Hierarchy.embedding` of an earlier coarsening of the same model); its relaxation then
+            takes a fifth of ``iterations``, like the coarser levels.
 
     Returns:
         The :class:`Hierarchy`; a single level if the model already fits. Its coarsest level exceeds
@@ -606,13 +613,18 @@ def coarsen(
     memberships: list[sp.csr_array] = []
     guide = None if state is None else np.asarray(state, dtype=np.float64)
     vectors = None
+    finest = None
     while levels[-1].num_variables > capacity and not (stop is not None and stop()):
         current = levels[-1]
         n = current.num_variables
         if rank > 0:
-            start = None if vectors is None else _unit_rows(memberships[-1].T @ vectors)
-            steps = iterations if vectors is None else max(1, iterations // 5)
+            if memberships:
+                start = _unit_rows(memberships[-1].T @ vectors)
+            else:
+                start = None if embedding is None else np.asarray(embedding, dtype=np.float64)
+            steps = iterations if start is None else max(1, iterations // 5)
             vectors = relaxation(current, rank, steps, seed=rng, initial=start, stop=stop)
+            finest = vectors if finest is None else finest
             if stop is not None and stop():
                 break
         target = min(n - 1, max(capacity, math.ceil(ratio * n)))
@@ -624,7 +636,7 @@ def coarsen(
         memberships.append(membership_matrix(matching, n))
         levels.append(aggregate(current, memberships[-1]))
         guide = None if guide is None else restrict(memberships[-1], guide)
-    return Hierarchy(tuple(levels), tuple(memberships))
+    return Hierarchy(tuple(levels), tuple(memberships), finest)
 
 
 def clamp(

@@ -253,6 +253,7 @@ class _VCycles:
         self.child_parameters = dict(child_parameters)
         self.randomness = randomness
         self.labels = labels
+        self.embedding: np.ndarray | None = None  # the first cycle's finest relaxation, reused
         self.num_child_calls = 0
         self.max_child_variables = 0
         self.child_ns = 0
@@ -688,7 +689,10 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
             rank=self.relaxation_rank,
             iterations=self.relaxation_iterations,
             stop=cycles.budget,
+            embedding=cycles.embedding,
         )
+        if cycles.embedding is None:
+            cycles.embedding = hierarchy.embedding
         timing["coarsen_ns"] += (tock := time.perf_counter_ns()) - tick
         coarsest = hierarchy.problems[-1]
         if state is not None:
