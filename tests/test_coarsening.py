@@ -280,6 +280,17 @@ class TestCoarsen:
         assert coarsen(problem, 10, seed=0, stop=stop_after(0)).sizes == (200,)
         assert coarsen(problem, 10, seed=0, stop=lambda: False).sizes == coarsen(problem, 10, seed=0).sizes
 
+    def test_embedding_warm_starts_the_finest_relaxation(self):
+        problem = random_problem(120, 0.1, 21)
+        cold = coarsen(problem, 10, seed=0, iterations=300)
+        assert cold.embedding.shape == (120, 8)
+        warm = coarsen(problem, 10, seed=1, iterations=300, embedding=cold.embedding)
+        # a warm start takes a fifth of the steps and draws no random start
+        expected = relaxation(problem, 8, 60, initial=cold.embedding)
+        np.testing.assert_array_equal(warm.embedding, expected)
+        assert coarsen(problem, 10, seed=0, rank=0).embedding is None
+        assert coarsen(problem, 200, seed=0).embedding is None  # fits: no relaxation
+
     def test_same_seed_same_hierarchy(self):
         problem = random_problem(50, 0.2, 9)
         a, b = coarsen(problem, 6, seed=11), coarsen(problem, 6, seed=11)

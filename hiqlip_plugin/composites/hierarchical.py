@@ -62,7 +62,15 @@ from hiqlip_plugin.capacity import largest_clique, sampler_capacity
 from hiqlip_plugin.composites.coarsening import clamp, coarsen, neighbourhood, project, restrict
 from hiqlip_plugin.ising import IsingArrays, checked_samples, ising_arrays
 
-__all__ = ["HierarchicalComposite", "descend", "anneal", "ANNEAL_REHEAT", "RESERVED_CHILD_PARAMETERS", "STOPPED_BY_TIME_LIMIT", "STOPPED_BY_INTERRUPT"]
+__all__ = [
+    "HierarchicalComposite",
+    "descend",
+    "anneal",
+    "ANNEAL_REHEAT",
+    "RESERVED_CHILD_PARAMETERS",
+    "STOPPED_BY_TIME_LIMIT",
+    "STOPPED_BY_INTERRUPT",
+]
 
 RESERVED_CHILD_PARAMETERS = frozenset(
     {"num_reads", "seed", "initial_states", "initial_states_generator", "time_limit", "interrupt_function",
@@ -114,7 +122,9 @@ def _check_bqm(bqm: Any) -> None:
                "dimod.BQM.from_qubo(Q) or dimod.BQM.from_ising(h, J)")
     else:
         fix = "build a dimod.BinaryQuadraticModel"
-    raise TypeError(f"HierarchicalComposite samples a dimod.BinaryQuadraticModel, got a {type(bqm).__name__}: {fix}")
+    raise TypeError(
+        f"HierarchicalComposite samples a dimod.BinaryQuadraticModel, got a {type(bqm).__name__}: {fix}"
+    )
 
 
 def _not_higher(new: float, old: float) -> bool:
