@@ -615,7 +615,8 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
             return dimod.SampleSet(sampleset.record, sampleset.variables, info, sampleset.vartype)
 
         problem = ising_arrays(bqm, sparse=True)
-        finish = self._finisher(problem, polish, anneal_sweeps, rng, budget)
+        model = bqm if bqm.vartype is dimod.SPIN else bqm.spin
+        finish = self._finisher(model, problem, polish, anneal_sweeps, rng, budget)
         states: list[np.ndarray | None] = [
             initial[r].astype(np.float64) if r < len(initial) else None for r in range(reads)
         ]
@@ -645,19 +646,22 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
 
     @staticmethod
     def _finisher(
+        model: dimod.BinaryQuadraticModel,
         problem: IsingArrays,
         polish: bool | str,
         sweeps: int,
         rng: np.random.Generator,
         budget: _Budget,
     ) -> Callable[[np.ndarray], np.ndarray] | None:
-        """The classical finish of each V-cycle named by ``polish`` (``None`` for none)."""
+        """The classical finish of each V-cycle named by ``polish`` (``None`` for none).
+
+        ``model`` is the input's SPIN form, whose variables are ``problem.variables``.
+        """
         if polish is False:
             return None
         if polish is not True and polish not in ("descent", "anneal"):
             raise ValueError(f"polish must be True, False, 'descent' or 'anneal', got {polish!r}")
         sweeps = check_integer(sweeps, "anneal_sweeps", 1) if polish == "anneal" else 0
-        model = _to_bqm(problem)
 
         def finish(state: np.ndarray) -> np.ndarray:
             if polish == "anneal" and not budget():
