@@ -404,6 +404,7 @@ class TestSampling:
             interrupt_function=interrupt,
         )
         assert len(spy.sizes) == 40 and sampleset.info["stopped"] == STOPPED_BY_INTERRUPT
+        assert max(spy.sizes) <= 8  # the spy rule holds for time-driven rounds too
         with pytest.raises(ValueError, match="cycles_per_read=None"):
             HierarchicalComposite(spy, 8).sample(spin_glass(60, 180, 18), cycles_per_read=None)
 
