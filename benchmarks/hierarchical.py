@@ -1,114 +1,219 @@
-"""Benchmark HierarchicalComposite with a 100-variable child against Kerberos and plain SA at equal time.
+"""Benchmark HierarchicalComposite with a small child against the classical decomposers at equal wall time.
 
-Run ``python benchmarks/hierarchical.py [--quick] [--child cim|sa] [--reads N] [--phases]``. Problems:
+Run ``python benchmarks/hierarchical.py --suite SUITE [--seeds 0,1] [--time 3]`` from the repository root,
+with ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``. Suites:
 
-* G-set Max-Cut graphs from ``../shared/data/gset`` (quality = cut / best-known cut);
-* l_inf FGL QUBOs of 784-256-10 random ReLU networks, ``fgl_bqm(random_relu_network((784, 256, 10),
-  seed=0), output=k)`` (1040 spins, 200,704 couplings; quality = value / value of a long SA run).
+* ``gset``: G1, G2 (random 6 %), G11 (toroidal +-1), G14 (planar-like), G43 (random 2 %) from
+  ``../shared/data/gset``; reference = the best-known cut;
+* ``generated``: 2000-node graphs of the same families, drawn by a seeded rudy-like generator
+  (:func:`generated_graphs`): random 6 % and 2 % density with unit weights, a 40 x 50 torus with +-1
+  weights, and a planar-like union of two Delaunay triangulations of random points; reference = the best
+  of a long SA run and of every method in the run;
+* ``fgl``: l_inf FGL QUBOs ``fgl_bqm(random_relu_network((784, 256, 1), seed=s)).bqm`` (1040 spins, 200,704
+  couplings) for each seed ``s``; reference = a long SA run (8 reads of 10,000 sweeps), value = -energy;
+* ``small``: a 20-variable CIM child on G11 and G14, and QAOA (``QiskitSampler``, statevector, COBYLA) with
+  a 10-variable capacity (p = 1, 25 COBYLA iterations per sub-problem) on a 60-node 3-regular graph, one
+  V-cycle (reference: a long SA run; SA gets the composite's time).
 
-Methods, each printed as one row:
+Methods, each one row, each given the same wall time ``T = --time * n / 1000`` seconds:
 
-* ``hierarchical``: ``HierarchicalComposite(child, 100)`` with ``num_reads`` V-cycles; the row
-  ``hierarchical, no polish`` is the same run before the final one-flip descent (the child's own work);
+* ``hierarchical``: ``HierarchicalComposite(child, capacity).sample(bqm, num_reads=4,
+  cycles_per_read=None, refinement_passes=1, time_limit=T, polish="anneal", anneal_sweeps=3000)``: rounds
+  of V-cycles with recombination of the reads, each cycle's state annealed at low temperature;
+* ``hier descent``: the same with ``polish=True`` (one-flip descent: the multilevel search with the child
+  alone);
 * ``kerberos``: ``hybrid.KerberosSampler`` (tabu and SA on the full problem racing energy-impact
-  sub-problems of at most 100 variables solved by the same child), ``max_time`` = the composite's time;
-* ``SA full``: ``dwave.samplers.SimulatedAnnealingSampler`` (1000 sweeps) on the full BQM, one read after
-  another until the composite's time is spent; best read.
+  sub-problems of at most ``capacity`` variables solved by the same child), ``max_time=T``;
+* ``qbsolv-style``: a dwave-hybrid loop racing tabu on the full problem against energy-impact
+  sub-problems of 47 variables solved by tabu (qbsolv's design), ``max_time=T``;
+* ``SA full``: ``dwave.samplers.SimulatedAnnealingSampler`` (1000 sweeps) reads until ``T``; best read;
+* ``CIM full``: ``CIMSampler`` (defaults) on the whole problem, calls until ``T``; best read.
 
-The child is :class:`hiqlip_plugin.samplers.cim.CIMSampler` (32 replicas, 500 steps per call) unless
-``--child sa`` (simulated annealing, 1000 sweeps). ``--phases`` prints instead where the time of one
-V-cycle goes (coarsening, coarsest solve, refinement, polish, inside the child, and the composite's own
-share) on G43, a G22-like random graph of 2000 vertices and the 784-256 FGL QUBO.
+The child is ``CIMSampler`` (dSB, ``num_reads=8`` replicas, default steps) with capacity 100 (``small``:
+20). Each row prints the value, its percentage of the reference and the time used.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dimod
+import networkx as nx
 import numpy as np
-from dwave.samplers import SimulatedAnnealingSampler, SteepestDescentSolver
+from dwave.samplers import SimulatedAnnealingSampler
+from scipy.spatial import Delaunay
 
 from hiqlip_plugin.composites import HierarchicalComposite
 from hiqlip_plugin.lipschitz.formulation import fgl_bqm
 from hiqlip_plugin.problems import cut_value, maxcut_bqm, random_relu_network
+from hiqlip_plugin.samplers.cim import CIMSampler
 
-GSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "gset"
 BEST_KNOWN = {"G1": 11624, "G2": 11620, "G11": 564, "G14": 3064, "G43": 6660}
-CAPACITY = 100
+CHILD_READS = 8
 
 
-def make_child(name: str) -> tuple[dimod.Sampler, dict]:
-    """The child sampler and the parameters of each of its calls."""
-    if name == "cim":
-        from hiqlip_plugin.samplers.cim import CIMSampler
+def gset_directory() -> Path:
+    """``shared/data/gset`` next to the repository (or next to the folder holding its worktree)."""
+    here = Path(__file__).resolve().parents[1]
+    for root in (here.parent, here.parent.parent):
+        if (root / "shared" / "data" / "gset").is_dir():
+            return root / "shared" / "data" / "gset"
+    raise SystemExit("shared/data/gset not found next to the repository")
 
-        return CIMSampler(), {"num_reads": 32, "num_steps": 500}
-    return SimulatedAnnealingSampler(), {"num_reads": 1, "num_sweeps": 1000}
+
+def edges_bqm(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> dimod.BQM:
+    """The Max-Cut SPIN model ``J_ij = w_ij`` of an edge list on vertices ``0..n-1``."""
+    bqm = dimod.BQM("SPIN")
+    bqm.add_variables_from((v, 0.0) for v in range(n))
+    bqm.add_quadratic_from(zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True))
+    return bqm
 
 
-def run_hierarchical(bqm, child, child_params, reads, seed):
-    """(energy after polish, energy before polish, seconds, info) of one composite call."""
-    sampler = HierarchicalComposite(child, CAPACITY)
-    params = {k: v for k, v in child_params.items() if k != "num_reads"}
-    start = time.perf_counter()
-    raw = sampler.sample(
+def random_graph(n: int, density: float, rng: np.random.Generator) -> dimod.BQM:
+    """rudy ``-rnd_graph n density``: that fraction of all vertex pairs, unit weights."""
+    rows, cols = np.triu_indices(n, 1)
+    pick = rng.choice(len(rows), size=int(round(density * len(rows))), replace=False)
+    return edges_bqm(n, rows[pick], cols[pick], np.ones(len(pick)))
+
+
+def torus(height: int, width: int, rng: np.random.Generator) -> dimod.BQM:
+    """rudy ``-toroidal_grid_2D height width`` with random +-1 weights (as G11 and G32)."""
+    index = np.arange(height * width).reshape(height, width)
+    rows = np.concatenate([index.ravel(), index.ravel()])
+    cols = np.concatenate([np.roll(index, -1, 1).ravel(), np.roll(index, -1, 0).ravel()])
+    return edges_bqm(height * width, rows, cols, rng.choice([-1.0, 1.0], size=len(rows)))
+
+
+def planar_like(n: int, rng: np.random.Generator) -> dimod.BQM:
+    """Union of two random planar graphs (Delaunay triangulations), unit weights: like G14 and G35."""
+    edges: set[tuple[int, int]] = set()
+    for _ in range(2):
+        triangles = Delaunay(rng.random((n, 2))).simplices
+        for a, b in ((0, 1), (1, 2), (0, 2)):
+            low = np.minimum(triangles[:, a], triangles[:, b])
+            high = np.maximum(triangles[:, a], triangles[:, b])
+            edges.update(zip(low.tolist(), high.tolist(), strict=True))
+    pairs = np.array(sorted(edges))
+    return edges_bqm(n, pairs[:, 0], pairs[:, 1], np.ones(len(pairs)))
+
+
+def generated_graphs(seed: int) -> dict[str, dimod.BQM]:
+    """The four 2000-node graphs of one seed."""
+    rng = np.random.default_rng(seed)
+    return {
+        f"rnd 6% s{seed}": random_graph(2000, 0.06, rng),
+        f"rnd 2% s{seed}": random_graph(2000, 0.02, rng),
+        f"torus s{seed}": torus(40, 50, rng),
+        f"planar s{seed}": planar_like(2000, rng),
+    }
+
+
+def until(seconds: float, step: Callable[[int, float], float]) -> tuple[float, int]:
+    """Best of ``step(k, remaining)`` energies, k = 0, 1, ..., while time remains (at least one step)."""
+    start, best, k = time.perf_counter(), np.inf, 0
+    while k == 0 or time.perf_counter() - start < seconds:
+        best = min(best, step(k, seconds - (time.perf_counter() - start)))
+        k += 1
+    return best, k
+
+
+def run_hierarchical(bqm, child, capacity, seconds, seed, polish):
+    sampleset = HierarchicalComposite(child, capacity).sample(
         bqm,
-        num_reads=reads,
+        num_reads=4,
         seed=seed,
-        polish=False,
-        child_num_reads=child_params["num_reads"],
-        **params,
+        cycles_per_read=None,
+        refinement_passes=1,
+        time_limit=seconds,
+        polish=polish,
+        anneal_sweeps=3000,
+        child_num_reads=CHILD_READS,
     )
-    polished = SteepestDescentSolver().sample(bqm, initial_states=raw)
-    seconds = time.perf_counter() - start
-    return polished.first.energy, raw.first.energy, seconds, raw.info
+    info = sampleset.info
+    return sampleset.first.energy, f"{info['num_child_calls']} calls, max {info['max_child_variables']} vars"
 
 
-def run_kerberos(bqm, child, child_params, seconds):
+def run_kerberos(bqm, child, capacity, seconds, seed):
     import hybrid
 
-    start = time.perf_counter()
-    params = {k: v for k, v in child_params.items() if k != "num_reads"}
     sampleset = hybrid.KerberosSampler().sample(
         bqm,
         max_iter=10**6,
         max_time=seconds,
         convergence=10**6,
         qpu_sampler=child,
-        qpu_reads=child_params["num_reads"],
-        qpu_params=params,
-        max_subproblem_size=CAPACITY,
+        qpu_reads=CHILD_READS,
+        max_subproblem_size=capacity,
     )
-    return sampleset.first.energy, time.perf_counter() - start
+    return sampleset.first.energy, ""
+
+
+def run_qbsolv_style(bqm, seconds, seed):
+    """qbsolv's design in dwave-hybrid: tabu on the whole problem racing tabu-solved 47-variable windows."""
+    import hybrid
+
+    branch = (
+        hybrid.EnergyImpactDecomposer(size=min(47, bqm.num_variables), rolling=True, rolling_history=0.15)
+        | hybrid.TabuSubproblemSampler(num_reads=1, timeout=20)
+        | hybrid.SplatComposer()
+    )
+    workflow = hybrid.Loop(
+        hybrid.Race(hybrid.InterruptableTabuSampler(), branch) | hybrid.ArgMin() | hybrid.TrackMin(output=True),
+        max_iter=10**6,
+        max_time=seconds,
+        convergence=10**6,
+    )
+    state = hybrid.State.from_sample(hybrid.random_sample(bqm), bqm)
+    return workflow.run(state).result().samples.first.energy, ""
 
 
 def run_sa(bqm, seconds, seed):
-    """Best of SA reads (1000 sweeps) run one after another until ``seconds`` have passed."""
-    sampler, best, read = SimulatedAnnealingSampler(), np.inf, 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds or read == 0:
-        energy = sampler.sample(bqm, num_reads=1, num_sweeps=1000, seed=seed + read).first.energy
-        best, read = min(best, energy), read + 1
-    return best, time.perf_counter() - start, read
+    sampler = SimulatedAnnealingSampler()
+    best, reads = until(
+        seconds,
+        lambda k, _: sampler.sample(bqm, num_reads=1, num_sweeps=1000, seed=seed * 1000 + k).first.energy,
+    )
+    return best, f"{reads} reads"
 
 
-def compare(name, bqm, value, reference, child, child_params, reads, seed):
-    """Print one table row per method; ``value`` turns an energy into the maximised quantity."""
-    energy, raw, seconds, info = run_hierarchical(bqm, child, child_params, reads, seed)
-    calls = f"{info['num_child_calls']} calls, max {info['max_child_variables']} vars, levels {info['levels']}"
-    rows = [
-        ("hierarchical, no polish", raw, seconds, calls),
-        ("hierarchical", energy, seconds, calls),
-    ]
-    k_energy, k_seconds = run_kerberos(bqm, child, child_params, seconds)
-    rows.append(("kerberos", k_energy, k_seconds, ""))
-    s_energy, s_seconds, s_reads = run_sa(bqm, seconds, seed)
-    rows.append(("SA full", s_energy, s_seconds, f"{s_reads} reads"))
-    for method, e, t, note in rows:
-        v = value(e)
+def run_cim(bqm, seconds, seed):
+    sampler = CIMSampler()
+    best, calls = until(
+        seconds,
+        lambda k, left: sampler.sample(bqm, seed=seed * 1000 + k, time_limit=max(left, 0.01)).first.energy,
+    )
+    return best, f"{calls} calls"
+
+
+def long_sa(bqm, seed, reads=8, sweeps=10_000):
+    return SimulatedAnnealingSampler().sample(bqm, num_reads=reads, num_sweeps=sweeps, seed=seed).first.energy
+
+
+def compare(name, bqm, value, reference, child, capacity, seconds, seed, methods, reference_is_best=False):
+    """Run every method for ``seconds``; print one row each. ``value`` maps an energy to the reported value."""
+    rows = []
+    for method in methods:
+        start = time.perf_counter()
+        if method == "hierarchical":
+            energy, note = run_hierarchical(bqm, child, capacity, seconds, seed, "anneal")
+        elif method == "hier descent":
+            energy, note = run_hierarchical(bqm, child, capacity, seconds, seed, True)
+        elif method == "kerberos":
+            energy, note = run_kerberos(bqm, child, capacity, seconds, seed)
+        elif method == "qbsolv-style":
+            energy, note = run_qbsolv_style(bqm, seconds, seed)
+        elif method == "SA full":
+            energy, note = run_sa(bqm, seconds, seed)
+        else:
+            energy, note = run_cim(bqm, seconds, seed)
+        rows.append((method, value(energy), time.perf_counter() - start, note))
+    if reference_is_best:
+        reference = max([reference] + [v for _, v, _, _ in rows])
+    for method, v, t, note in rows:
         print(
             f"| {name} | {bqm.num_variables} | {reference:.6g} | {method} | {v:.6g} | "
             f"{100 * v / reference:.2f} | {t:.1f} | {note} |",
@@ -116,96 +221,75 @@ def compare(name, bqm, value, reference, child, child_params, reads, seed):
         )
 
 
-def random_graph_bqm(n: int, edges: int, seed: int) -> dimod.BinaryQuadraticModel:
-    """A G22-like Max-Cut model: ``edges`` distinct random unit-weight edges on ``n`` vertices."""
-    rng = np.random.default_rng(seed)
-    pairs = set()
-    while len(pairs) < edges:
-        i, j = sorted(rng.choice(n, size=2, replace=False).tolist())
-        pairs.add((i, j))
-    return dimod.BQM({}, dict.fromkeys(sorted(pairs), 1.0), 0.0, "SPIN")
-
-
-def phases(child, child_params, seed):
-    """One V-cycle per problem: where the composite's time goes (seconds; ``own`` = total - child)."""
-    problems = [
-        ("G43", maxcut_bqm(GSET / "G43.txt")),
-        ("random 2000, 19990 edges", random_graph_bqm(2000, 19990, seed)),
-        ("FGL 784-256 out 0", fgl_bqm(random_relu_network((784, 256, 10), seed=0), output=0).bqm),
-    ]
-    print(
-        "| problem | n | couplings | levels | calls | coarsen | solve | refine | polish | child | own | total |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for name, bqm in problems:
-        sampler = HierarchicalComposite(child, CAPACITY)
-        params = {k: v for k, v in child_params.items() if k != "num_reads"}
-        start = time.perf_counter()
-        info = sampler.sample(
-            bqm, seed=seed, child_num_reads=child_params["num_reads"], **params
-        ).info
-        total = time.perf_counter() - start
-        t = {k: v / 1e9 for k, v in info["timing"].items()}
-        print(
-            f"| {name} | {bqm.num_variables} | {bqm.num_interactions} | {info['levels']} | "
-            f"{info['num_child_calls']} | {t['coarsen_ns']:.2f} | {t['solve_ns']:.2f} | "
-            f"{t['refine_ns']:.2f} | {t['polish_ns']:.2f} | {t['child_ns']:.2f} | "
-            f"{total - t['child_ns']:.2f} | {total:.2f} |",
-            flush=True,
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="two G-set graphs and one Lipschitz output"
-    )
-    parser.add_argument("--child", choices=("cim", "sa"), default="cim")
-    parser.add_argument("--reads", type=int, default=4, help="V-cycles per composite call")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--phases", action="store_true", help="only the time per phase of one V-cycle per problem"
-    )
+    parser.add_argument("--suite", choices=("gset", "generated", "fgl", "small"), default="gset")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
+    parser.add_argument("--time", type=float, default=3.0, help="seconds per 1000 variables per method")
+    parser.add_argument("--methods", default="hierarchical,hier descent,kerberos,qbsolv-style,SA full,CIM full")
     args = parser.parse_args()
-    child, child_params = make_child(args.child)
-    if args.phases:
-        phases(child, child_params, args.seed)
-        return
-    graphs = ["G1", "G14"] if args.quick else list(BEST_KNOWN)
-    outputs = [0] if args.quick else [0, 1, 2]
-    print(
-        f"child: {type(child).__name__} {child_params}, capacity {CAPACITY}, {args.reads} V-cycles"
-    )
+    seeds = [int(s) for s in args.seeds.split(",")]
+    methods = [m for m in ("hierarchical", "hier descent", "kerberos", "qbsolv-style", "SA full", "CIM full")
+               if m in args.methods]
+    print(f"suite {args.suite}, seeds {seeds}, {args.time} s per 1000 variables, load {os.getloadavg()[0]:.1f}")
     print("| problem | n | reference | method | value | % of reference | time (s) | notes |")
     print("|---|---|---|---|---|---|---|---|")
-    for graph in graphs:
-        bqm = maxcut_bqm(GSET / f"{graph}.txt")
-        compare(
-            graph,
-            bqm,
-            lambda e, b=bqm: cut_value(b, e),
-            BEST_KNOWN[graph],
-            child,
-            child_params,
-            args.reads,
-            args.seed,
+    child = CIMSampler()
+    for seed in seeds:
+        if args.suite == "gset":
+            for graph, best in BEST_KNOWN.items():
+                bqm = maxcut_bqm(gset_directory() / f"{graph}.txt")
+                seconds = args.time * bqm.num_variables / 1000
+                compare(f"{graph} s{seed}", bqm, lambda e, b=bqm: cut_value(b, e), best, child, 100,
+                        seconds, seed, methods)
+        elif args.suite == "generated":
+            for name, bqm in generated_graphs(seed).items():
+                seconds = args.time * bqm.num_variables / 1000
+                reference = cut_value(bqm, long_sa(bqm, seed, reads=2, sweeps=20_000))
+                compare(name, bqm, lambda e, b=bqm: cut_value(b, e), reference, child, 100, seconds, seed,
+                        methods, reference_is_best=True)
+        elif args.suite == "fgl":
+            bqm = fgl_bqm(random_relu_network((784, 256, 1), seed=seed)).bqm
+            seconds = args.time * bqm.num_variables / 1000
+            compare(f"FGL 784-256-1 s{seed}", bqm, lambda e: -e, -long_sa(bqm, seed), child, 100, seconds,
+                    seed, methods)
+        else:
+            for graph in ("G11", "G14"):
+                bqm = maxcut_bqm(gset_directory() / f"{graph}.txt")
+                seconds = args.time * bqm.num_variables / 1000
+                compare(f"{graph} s{seed}, 20-var CIM", bqm, lambda e, b=bqm: cut_value(b, e),
+                        BEST_KNOWN[graph], child, 20, seconds, seed, methods)
+            small_qaoa(seed)
+
+
+def small_qaoa(seed: int) -> None:
+    """QAOA through QiskitSampler (10 qubits, statevector) as the child, on a 60-node 3-regular graph."""
+    from qiskit.primitives import StatevectorSampler
+    from qiskit_optimization.minimum_eigensolvers import QAOA
+    from qiskit_optimization.optimizers import COBYLA
+
+    from hiqlip_plugin.qiskit.sampler import QiskitSampler
+
+    graph = nx.random_regular_graph(3, 60, seed=seed)
+    rows, cols = np.array(graph.edges).T
+    bqm = edges_bqm(60, rows, cols, np.ones(len(rows)))
+    reference = cut_value(bqm, long_sa(bqm, seed))
+    child = QiskitSampler(QAOA(StatevectorSampler(seed=seed), COBYLA(maxiter=25), reps=1), max_num_variables=10)
+    for label, polish in (("hierarchical (QAOA child)", "anneal"), ("hier descent (QAOA child)", True)):
+        start = time.perf_counter()
+        sampleset = HierarchicalComposite(child).sample(
+            bqm, num_reads=1, seed=seed, polish=polish
         )
-    network = random_relu_network((784, 256, 10), seed=0)
-    for output in outputs:
-        bqm = fgl_bqm(network, output=output).bqm
-        long_run = SimulatedAnnealingSampler().sample(
-            bqm, num_reads=8, num_sweeps=10000, seed=args.seed
-        )
-        compare(
-            f"FGL 784-256 out {output}",
-            bqm,
-            lambda e: -e,
-            -long_run.first.energy,
-            child,
-            child_params,
-            args.reads,
-            args.seed,
-        )
+        elapsed = time.perf_counter() - start
+        value = cut_value(bqm, sampleset.first.energy)
+        info = sampleset.info
+        print(f"| 3-regular 60 s{seed} | 60 | {reference:.6g} | {label} | {value:.6g} | "
+              f"{100 * value / reference:.2f} | {elapsed:.1f} | {info['num_child_calls']} calls, "
+              f"max {info['max_child_variables']} vars |", flush=True)
+    energy, note = run_sa(bqm, elapsed, seed)
+    value = cut_value(bqm, energy)
+    print(f"| 3-regular 60 s{seed} | 60 | {reference:.6g} | SA full | {value:.6g} | "
+          f"{100 * value / reference:.2f} | {elapsed:.1f} | {note} |", flush=True)
 
 
 if __name__ == "__main__":

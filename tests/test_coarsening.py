@@ -43,6 +43,16 @@ def random_problem(n: int, density: float, seed: int, *, fields: bool = True) ->
     return IsingArrays(tuple(range(n)), linear, coupling, float(rng.normal()))
 
 
+def down_and_up(hierarchy, state: np.ndarray) -> np.ndarray:
+    """Restrict ``state`` to the coarsest level, then project it back to the finest."""
+    coarse = state
+    for membership in hierarchy.memberships:
+        coarse = restrict(membership, coarse)
+    for membership in reversed(hierarchy.memberships):
+        coarse = project(membership, coarse)
+    return coarse
+
+
 def random_spins(n: int, seed: int, count: int | None = None) -> np.ndarray:
     shape = (n,) if count is None else (count, n)
     return np.random.default_rng(seed).choice([-1, 1], size=shape).astype(np.int8)
@@ -117,6 +127,17 @@ class TestMatchPairs:
         m = match_pairs(problem.coupling, problem.linear, 15, seed=0, state=state)
         assert len(m) == 15
         assert np.array_equal(state[m.first] * state[m.second], m.relation)
+
+    @settings(max_examples=40, deadline=None)
+    @given(n=st.integers(4, 40), seed=st.integers(0, 1000), count=st.integers(2, 3))
+    def test_several_states_keep_only_pairs_all_satisfy(self, n, seed, count):
+        problem = random_problem(n, 0.3, seed)
+        states = np.stack([random_spins(n, seed + k) for k in range(count)])
+        m = match_pairs(problem.coupling, problem.linear, n // 2, seed=seed, state=states)
+        for state in states:
+            assert np.array_equal(state[m.first] * state[m.second], m.relation)
+        classes = len({tuple(c) for c in (states * states[0]).T})
+        assert len(m) >= (n - classes) // 2  # at most one spin per agreement class stays single
 
     def test_embedding_excludes_disagreeing_edges(self):
         coupling = np.array([[0.0, 1.0], [1.0, 0.0]])
@@ -231,12 +252,44 @@ class TestCoarsen:
         problem = random_problem(60, 0.2, 3)
         state = random_spins(60, 4)
         hierarchy = coarsen(problem, 7, seed=1, state=state)
-        coarse = state
-        for membership in hierarchy.memberships:
-            coarse = restrict(membership, coarse)
-        for membership in reversed(hierarchy.memberships):
-            coarse = project(membership, coarse)
-        assert np.array_equal(coarse, state)
+        assert np.array_equal(down_and_up(hierarchy, state), state)
+
+    def test_recombination_hierarchy_contains_both_states(self):
+        problem = random_problem(80, 0.15, 13)
+        states = np.stack([random_spins(80, 1), random_spins(80, 2)])
+        hierarchy = coarsen(problem, 8, seed=0, state=states)
+        assert hierarchy.sizes[-1] <= 8
+        for state in states:
+            assert np.array_equal(down_and_up(hierarchy, state), state)
+
+    def test_stop_ends_the_coarsening_within_one_step(self):
+        problem = random_problem(200, 0.1, 4)
+        calls = []
+
+        def stop_after(k):
+            def stop():
+                calls.append(1)
+                return len(calls) > k
+
+            return stop
+
+        hierarchy = coarsen(problem, 10, seed=0, stop=stop_after(5), iterations=300)
+        assert hierarchy.sizes == (200,)  # stopped inside the first relaxation
+        assert len(calls) == 7  # level check, 4 relaxation steps, the check that fired, one after it
+        calls.clear()
+        assert coarsen(problem, 10, seed=0, stop=stop_after(0)).sizes == (200,)
+        assert coarsen(problem, 10, seed=0, stop=lambda: False).sizes == coarsen(problem, 10, seed=0).sizes
+
+    def test_embedding_warm_starts_the_finest_relaxation(self):
+        problem = random_problem(120, 0.1, 21)
+        cold = coarsen(problem, 10, seed=0, iterations=300)
+        assert cold.embedding.shape == (120, 8)
+        warm = coarsen(problem, 10, seed=1, iterations=300, embedding=cold.embedding)
+        # a warm start takes a fifth of the steps and draws no random start
+        expected = relaxation(problem, 8, 60, initial=cold.embedding)
+        np.testing.assert_array_equal(warm.embedding, expected)
+        assert coarsen(problem, 10, seed=0, rank=0).embedding is None
+        assert coarsen(problem, 200, seed=0).embedding is None  # fits: no relaxation
 
     def test_same_seed_same_hierarchy(self):
         problem = random_problem(50, 0.2, 9)
@@ -286,6 +339,12 @@ class TestRelaxation:
 
         unit = start / np.linalg.norm(start, axis=1, keepdims=True)
         assert objective(relaxation(problem, 4, 50, initial=start)) < objective(unit)
+
+    def test_stop_returns_the_iterate_so_far(self):
+        problem = random_problem(30, 0.3, 6)
+        count = itertools.count()
+        stopped = relaxation(problem, 4, 300, seed=3, stop=lambda: next(count) >= 7)
+        np.testing.assert_array_equal(stopped, relaxation(problem, 4, 7, seed=3))
 
     def test_bad_arguments(self):
         problem = random_problem(5, 0.5, 0)

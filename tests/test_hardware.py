@@ -17,6 +17,7 @@ from qiskit_ibm_runtime.accounts import AccountManager, management
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 from qiskit_optimization.optimizers import COBYLA
 
+from hiqlip_plugin.capacity import sampler_capacity
 from hiqlip_plugin.composites.hierarchical import HierarchicalComposite
 from hiqlip_plugin.exceptions import HardwareUnavailable
 from hiqlip_plugin.hardware import (
@@ -278,6 +279,17 @@ def test_ibm_argument_checks():
     with pytest.raises(TypeError, match="reps"):
         ibm_sampler(backend, reps=1.5)
     assert ibm_sampler(backend, max_num_variables=3).properties["max_num_variables"] == 3
+    with pytest.raises(ValueError, match="max_num_variables"):
+        ibm_sampler(backend, max_num_variables=0)
+    with pytest.raises(TypeError, match="max_num_variables"):
+        ibm_sampler(backend, max_num_variables=4.0)
+
+
+def test_adapters_follow_the_shared_capacity_rule():
+    qpu = MockDWaveSampler(topology_type="pegasus", topology_shape=[4])
+    assert sampler_capacity(qpu) == 4 < qpu.properties["num_qubits"]  # bare: cliques of the graph
+    assert sampler_capacity(dwave_sampler(qpu=qpu)) == clique_capacity(qpu)  # embedded with chains
+    assert sampler_capacity(ibm_sampler(FakeManilaV2())) == FakeManilaV2().num_qubits  # SWAP routing
 
 
 # --- credentials, reports, missing packages --------------------------------------------------------

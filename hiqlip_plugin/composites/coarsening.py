@@ -56,6 +56,7 @@ Examples:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,6 +139,8 @@ class Hierarchy:
     Attributes:
         problems: ``problems[0]`` is the input model, ``problems[l + 1]`` the aggregate of ``problems[l]``.
         memberships: ``memberships[l]`` (``n_l x n_{l+1}``) maps states of level ``l + 1`` to level ``l``.
+        embedding: The relaxation vectors of the finest level that weighed its matching (``None`` without
+            a relaxation), to warm-start a later coarsening of the same model.
 
     Examples:
         >>> import dimod
@@ -149,6 +152,7 @@ class Hierarchy:
 
     problems: tuple[IsingArrays, ...]
     memberships: tuple[sp.csr_array, ...]
+    embedding: np.ndarray | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -170,6 +174,7 @@ def relaxation(
     *,
     seed: SeedLike = None,
     initial: npt.ArrayLike | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> np.ndarray:
     """Low-rank vector relaxation of the model: unit vectors ``v_i`` (rows) approximately minimising
 
@@ -189,6 +194,8 @@ def relaxation(
         iterations: Number of steps.
         seed: Seed or :class:`numpy.random.Generator` of the random start.
         initial: Start vectors (``n x rank``) instead of random ones.
+        stop: Called before each step; a true value ends the iterations early (the vectors so far are
+            returned: every iterate is a valid relaxation point).
 
     Returns:
         Array ``(n, rank)`` of unit rows.
@@ -220,6 +227,8 @@ def relaxation(
     vectors = _unit_rows(vectors)
     step, previous = 0.5, np.inf
     for _ in range(iterations):
+        if stop is not None and stop():
+            break
         gradient = coupling @ vectors + fields
         value = 0.5 * float(np.sum(vectors * (gradient + fields)))
         if value > previous:
@@ -311,6 +320,18 @@ def _similarity_edges(
     return vertices[lo[unique]], vertices[hi[unique]], c[unique]
 
 
+def _pair_runs(items: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair consecutive ``items`` within runs (``same[i]``: items ``i`` and ``i + 1`` share a run).
+
+    Within each run items ``0-1, 2-3, ...`` are paired; a run of odd length leaves its last item out.
+    """
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    run = np.repeat(np.arange(len(starts)), np.diff(np.concatenate([starts, [len(items)]])))
+    offset = np.arange(len(items)) - starts[run]
+    first = np.flatnonzero((offset % 2 == 0) & np.concatenate([same, [False]]))
+    return items[first], items[first + 1]
+
+
 def match_pairs(
     coupling: np.ndarray | sp.sparray,
     linear: npt.ArrayLike,
@@ -327,15 +348,19 @@ def match_pairs(
         linear: Fields ``h`` (``n``,).
         num_pairs: Number of pairs wanted, ``0 <= num_pairs <= n // 2``.
         seed: Seed or :class:`numpy.random.Generator` for tie-breaking and random pairs.
-        state: A state (``n``,) to keep representable: only pairs with ``relation = z_i z_k`` are merged,
-            so that the coarse level contains this state (see :func:`restrict`).
+        state: A state (``n``,), or several (``k x n``), to keep representable: only pairs with
+            ``relation = z_i z_k`` in every given state are merged, so that the coarse level contains each
+            of them (see :func:`restrict`; with two states this is a recombination: the coarse level is
+            the space of states that agree with both wherever they agree with each other).
         embedding: Unit vectors (``n x r``, e.g. from :func:`relaxation`). When given, an edge weighs
             ``|J_ik| max(0, -sign(J_ik) v_i . v_k)`` (strength times the relaxation's agreement with the
             merge; disagreeing edges are never merged), and similarity is the cosine of the vectors instead
             of the coupling rows.
 
     Returns:
-        A :class:`Matching` of exactly ``num_pairs`` pairs, by priority (see the module docstring).
+        A :class:`Matching` of ``num_pairs`` pairs, by priority (see the module docstring). With several
+        ``state`` rows, random pairs are drawn within classes of spins that agree in every state, so up
+        to one spin per class may stay unpaired and the matching may be that much shorter.
 
     Raises:
         ValueError: If ``num_pairs`` is out of range or the shapes disagree.
@@ -359,9 +384,9 @@ def match_pairs(
     if not 0 <= num_pairs <= n // 2:
         raise ValueError(f"num_pairs must be in 0..{n // 2} for {n} spins, got {num_pairs}")
     rng = np.random.default_rng(seed)
-    guide = None if state is None else np.asarray(state, dtype=np.float64)
-    if guide is not None and guide.shape != (n,):
-        raise ValueError(f"state must have shape ({n},), got {guide.shape}")
+    guide = None if state is None else np.atleast_2d(np.asarray(state, dtype=np.float64))
+    if guide is not None and (guide.ndim != 2 or guide.shape[1] != n):
+        raise ValueError(f"state must have shape ({n},) or (k, {n}), got {np.shape(state)}")
     vectors = None if embedding is None else np.asarray(embedding, dtype=np.float64)
     if vectors is not None and (vectors.ndim != 2 or vectors.shape[0] != n):
         raise ValueError(f"embedding must have {n} rows, got shape {vectors.shape}")
@@ -372,7 +397,7 @@ def match_pairs(
         return (
             np.ones(len(first), dtype=bool)
             if guide is None
-            else guide[first] * guide[second] == relation
+            else np.all(guide[:, first] * guide[:, second] == relation, axis=0)
         )
 
     def add(first: np.ndarray, second: np.ndarray, relation: np.ndarray, kind: int) -> None:
@@ -401,9 +426,16 @@ def match_pairs(
         add(a[ok][edges], b[ok][edges], np.sign(c[ok][edges]), SIMILARITY)
     if matched.sum() < 2 * num_pairs:
         rest = rng.permutation(np.flatnonzero(~matched))
-        a, b = rest[0 : len(rest) - 1 : 2], rest[1 : len(rest) : 2]
+        if guide is not None:  # pair within agreement classes: then every given state keeps the pair
+            pattern = guide[:, rest] * guide[0, rest]
+            rest = rest[np.lexsort(pattern[::-1])] if len(guide) > 1 else rest
+            pattern = guide[:, rest] * guide[0, rest]
+            same = np.all(pattern[:, :-1] == pattern[:, 1:], axis=0)
+            a, b = _pair_runs(rest, same)
+        else:
+            a, b = rest[0 : len(rest) - 1 : 2], rest[1 : len(rest) : 2]
         relation = (
-            np.where(fields[a] * fields[b] < 0, -1, 1) if guide is None else guide[a] * guide[b]
+            np.where(fields[a] * fields[b] < 0, -1, 1) if guide is None else guide[0, a] * guide[0, b]
         )
         add(a, b, relation, RANDOM)
     first = np.concatenate([p[0] for p in parts] or [np.zeros(0, dtype=np.int64)])[:num_pairs]
@@ -528,6 +560,8 @@ def coarsen(
     state: npt.ArrayLike | None = None,
     rank: int = 8,
     iterations: int = 300,
+    stop: Callable[[], bool] | None = None,
+    embedding: npt.ArrayLike | None = None,
 ) -> Hierarchy:
     """Aggregate a model level after level until it has at most ``capacity`` spins.
 
@@ -544,9 +578,17 @@ def coarsen(
         rank: Rank of the :func:`relaxation` weighing the matching (``0``: plain ``|J|`` and row similarity).
         iterations: Relaxation steps on the finest level; each coarser level starts from the aggregated
             vectors ``normalise(P^T V)`` and takes a fifth as many.
+        stop: Called before each level and each relaxation step; once it returns true no further level
+            is built (a budget: the work after it is at most one relaxation step, or one matching and
+            one aggregation).
+        embedding: Relaxation vectors of the finest level to start from (``n x rank``, e.g. the
+            :attr:`Hierarchy.embedding` of an earlier coarsening of the same model); its relaxation then
+            takes a fifth of ``iterations``, like the coarser levels.
 
     Returns:
-        The :class:`Hierarchy`; a single level if the model already fits.
+        The :class:`Hierarchy`; a single level if the model already fits. Its coarsest level exceeds
+        ``capacity`` only when ``stop`` ended the coarsening or no pair could be merged (several guiding
+        states that disagree everywhere).
 
     Raises:
         ValueError: If ``capacity < 1``, ``ratio`` is outside ``[0.5, 1)`` or ``rank < 0``.
@@ -571,21 +613,30 @@ def coarsen(
     memberships: list[sp.csr_array] = []
     guide = None if state is None else np.asarray(state, dtype=np.float64)
     vectors = None
-    while levels[-1].num_variables > capacity:
+    finest = None
+    while levels[-1].num_variables > capacity and not (stop is not None and stop()):
         current = levels[-1]
         n = current.num_variables
         if rank > 0:
-            start = None if vectors is None else _unit_rows(memberships[-1].T @ vectors)
-            steps = iterations if vectors is None else max(1, iterations // 5)
-            vectors = relaxation(current, rank, steps, seed=rng, initial=start)
+            if memberships:
+                start = _unit_rows(memberships[-1].T @ vectors)
+            else:
+                start = None if embedding is None else np.asarray(embedding, dtype=np.float64)
+            steps = iterations if start is None else max(1, iterations // 5)
+            vectors = relaxation(current, rank, steps, seed=rng, initial=start, stop=stop)
+            finest = vectors if finest is None else finest
+            if stop is not None and stop():
+                break
         target = min(n - 1, max(capacity, math.ceil(ratio * n)))
         matching = match_pairs(
             current.coupling, current.linear, n - target, seed=rng, state=guide, embedding=vectors
         )
+        if len(matching) == 0:
+            break
         memberships.append(membership_matrix(matching, n))
         levels.append(aggregate(current, memberships[-1]))
         guide = None if guide is None else restrict(memberships[-1], guide)
-    return Hierarchy(tuple(levels), tuple(memberships))
+    return Hierarchy(tuple(levels), tuple(memberships), finest)
 
 
 def clamp(

@@ -9,7 +9,9 @@ a :class:`CapacityComposite`, which forwards every ``sample`` call unchanged and
 matrix), so the capacity is the largest clique that embeds in the QPU's working graph, as found by
 minorminer's busclique (:func:`clique_capacity`; 180 on a perfect Advantage, Pegasus P16; fewer with broken
 qubits). *Any* problem of that size embeds; sparser problems may embed at larger sizes, but are not
-promised. The embedding itself is left to ``EmbeddingComposite`` (minorminer's heuristic; pass
+promised. This follows the package's capacity rule (:mod:`hiqlip_plugin.capacity`): the QPU's
+``num_qubits`` is never a capacity, and the bare QPU, unembedded, takes only the largest clique of its
+graph (4 on Pegasus) one variable per qubit. The embedding itself is left to ``EmbeddingComposite`` (minorminer's heuristic; pass
 ``embedding_parameters={'random_seed': s}`` to ``sample`` for a reproducible one).
 **Capacity of a hybrid solver**: its ``maximum_number_of_variables`` property.
 
@@ -38,6 +40,7 @@ from typing import Any
 
 import dimod
 
+from hiqlip_plugin.capacity import check_capacity
 from hiqlip_plugin.exceptions import HardwareUnavailable
 from hiqlip_plugin.hardware.credentials import DWAVE_INSTALL, dwave_status
 
@@ -81,14 +84,8 @@ class CapacityComposite(dimod.ComposedSampler):
     """
 
     def __init__(self, child: dimod.Sampler, max_num_variables: int) -> None:
-        if isinstance(max_num_variables, bool) or not isinstance(max_num_variables, int):
-            raise TypeError(
-                f"max_num_variables must be an int, got {type(max_num_variables).__name__}"
-            )
-        if max_num_variables < 1:
-            raise ValueError(f"max_num_variables must be at least 1, got {max_num_variables}")
         self._children = [child]
-        self._max_num_variables = max_num_variables
+        self._max_num_variables = check_capacity(max_num_variables, "max_num_variables")
 
     @property
     def children(self) -> Sequence[dimod.Sampler]:

@@ -5,7 +5,10 @@ qiskit-optimization's :class:`~qiskit_optimization.minimum_eigensolvers.QAOA` (c
 :class:`~qiskit_optimization.optimizers.COBYLA` by default) running its circuits through qiskit-ibm-runtime's
 client-side ``executor_sampler.Sampler`` (``SamplerV2`` on runtimes older than 0.50), transpiled for the
 backend by ``generate_preset_pass_manager(optimization_level=1, backend=backend)``. Its capacity,
-``properties['max_num_variables']``, is ``backend.num_qubits`` (one qubit per binary variable).
+``properties['max_num_variables']``, is ``backend.num_qubits``: one qubit per binary variable, and the
+transpiler routes any coupling pattern with SWAP gates, so on a gate-model machine (unlike a sparse
+annealer, see :mod:`hiqlip_plugin.capacity`) every qubit is usable by a dense sub-problem; the price is
+circuit depth, which grows with the sub-problem's size.
 
 The backend is the least busy one of the account by default, or one named, or a backend object. An
 explicit ``service=`` is used as given, so ``QiskitRuntimeService(channel="local")`` runs the production
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hiqlip_plugin.capacity import check_capacity
 from hiqlip_plugin.exceptions import HardwareUnavailable
 from hiqlip_plugin.hardware.credentials import IBM_INSTALL, ibm_status
 
@@ -121,9 +125,9 @@ def ibm_sampler(
         HardwareUnavailable: qiskit-ibm-runtime is not installed, or the service must be opened and no
             account is configured (raised before any network access; the message says how to configure
             one).
-        TypeError: ``shots`` or ``reps`` is not an integer.
-        ValueError: ``shots`` or ``reps`` is less than 1, or account options are given but no service is
-            opened here.
+        TypeError: ``shots``, ``reps`` or ``max_num_variables`` is not an integer.
+        ValueError: ``shots``, ``reps`` or ``max_num_variables`` is less than 1, or account options are
+            given but no service is opened here.
 
     Examples:
         >>> from qiskit_ibm_runtime import QiskitRuntimeService
@@ -133,6 +137,8 @@ def ibm_sampler(
         5
     """
     shots, reps = _positive_int("shots", shots), _positive_int("reps", reps)
+    if max_num_variables is not None:
+        max_num_variables = check_capacity(max_num_variables, "max_num_variables")
     needs_service = backend is None or isinstance(backend, str)
     if account and not (needs_service and service is None):
         raise ValueError(
