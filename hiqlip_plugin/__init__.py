@@ -47,8 +47,8 @@ _LAZY: dict[str, str] = {
     "MixingResult": "hiqlip_plugin.sdp.mixing",
     "hyperplane_rounding": "hiqlip_plugin.sdp.mixing",
 }
-_SUBMODULES = ("examples", "exceptions", "ising", "network", "lipschitz", "samplers", "composites", "sdp",
-               "qiskit", "hardware", "problems", "cli")
+_SUBMODULES = ("examples", "exceptions", "ising", "network", "budget", "capacity", "lipschitz", "samplers",
+               "composites", "sdp", "studies", "qiskit", "hardware", "problems", "cli")
 
 __all__ = sorted(_LAZY)
 

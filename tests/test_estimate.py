@@ -335,3 +335,23 @@ def test_blas_threads_are_set_for_the_call_and_restored(monkeypatch):
     assert seen == [expected, expected] and [i["num_threads"] for i in threadpool_info()] == before
     with pytest.raises(ValueError, match="blas_threads"):
         estimate_lipschitz(net, blas_threads=0)
+
+
+@pytest.mark.parametrize("size", [0, -3])
+def test_zero_or_negative_capacity_is_refused_not_replaced(size):
+    network = random_relu_network((30, 40, 1), seed=0)
+    with pytest.raises(ValueError, match="max_subproblem_size"):
+        estimate_lipschitz(network, max_subproblem_size=size, exact=False, seed=0)
+
+
+def test_capacity_comes_from_the_shared_rule():
+    from hiqlip_plugin.capacity import sampler_capacity
+    from hiqlip_plugin.hardware import CapacityComposite
+    from hiqlip_plugin.lipschitz.witness import WitnessSearch
+
+    child = CapacityComposite(dimod.ExactSolver(), max_num_variables=12)
+    search = WitnessSearch(random_relu_network((8, 9, 1), seed=0), "inf", sampler=child)
+    assert sampler_capacity(child) == 12
+    wrapped = search.sampler_for(17)
+    assert type(wrapped).__name__ == "HierarchicalComposite" and wrapped.max_subproblem_size == 12
+    assert search.sampler_for(12) is child

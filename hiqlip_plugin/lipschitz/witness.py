@@ -52,6 +52,7 @@ from typing import Any
 import dimod
 import numpy as np
 
+from hiqlip_plugin.capacity import check_capacity, sampler_capacity
 from hiqlip_plugin.lipschitz.deep import BIFURCATION as _BIFURCATION_SAMPLER
 from hiqlip_plugin.lipschitz.deep import deep_block_search, layered_bifurcation
 from hiqlip_plugin.lipschitz.formulation import Certificate, Norm, bilinear_matrix, fgl_bqm
@@ -68,7 +69,6 @@ __all__ = [
     "WitnessResult",
     "WitnessSearch",
     "describe_sampler",
-    "sampler_capacity",
     "METHODS",
     "BIFURCATION",
     "SAMPLER",
@@ -163,20 +163,6 @@ def describe_sampler(sampler: Any) -> str:
     return type(sampler).__name__
 
 
-def sampler_capacity(sampler: Any) -> int | None:
-    """The largest number of variables ``sampler`` accepts, from ``properties['max_num_variables']``.
-
-    Examples:
-        >>> import dimod
-        >>> from hiqlip_plugin.lipschitz.witness import sampler_capacity
-        >>> sampler_capacity(dimod.ExactSolver()) is None
-        True
-    """
-    properties = getattr(sampler, "properties", None) or {}
-    value = properties.get("max_num_variables")
-    return int(value) if value is not None else None
-
-
 @dataclass(frozen=True, eq=False)
 class WitnessResult:
     """The best witness of one output and how each method fared.
@@ -234,7 +220,8 @@ class WitnessSearch:
         sampler: A dimod sampler for the :data:`SAMPLER` route (``None``: that route runs only when
             ``max_subproblem_size`` is given, with a :class:`~hiqlip_plugin.CIMSampler`).
         max_subproblem_size: Capacity of the sampler; larger QUBOs go through the hierarchical composite.
-            Defaults to the sampler's advertised capacity (:func:`sampler_capacity`).
+            Defaults to the sampler's advertised capacity
+            (:func:`~hiqlip_plugin.capacity.sampler_capacity`).
         sampler_kwargs: Extra keyword arguments for ``sampler.sample``.
 
     Examples:
@@ -253,7 +240,9 @@ class WitnessSearch:
         self.norm = norm
         self.kwargs = dict(sampler_kwargs or {})
         self.user_sampler = sampler
-        self.max_subproblem_size = max_subproblem_size
+        self.max_subproblem_size = (
+            None if max_subproblem_size is None else check_capacity(max_subproblem_size, "max_subproblem_size")
+        )
 
     @property
     def uses_sampler(self) -> bool:
@@ -268,10 +257,10 @@ class WitnessSearch:
             from hiqlip_plugin.samplers.cim import CIMSampler
 
             base: dimod.Sampler = CIMSampler()
-            capacity = self.max_subproblem_size or DEFAULT_CAPACITY
+            capacity = DEFAULT_CAPACITY if self.max_subproblem_size is None else self.max_subproblem_size
         else:
             base = self.user_sampler
-            capacity = self.max_subproblem_size or sampler_capacity(base)
+            capacity = sampler_capacity(base) if self.max_subproblem_size is None else self.max_subproblem_size
         if capacity is not None and num_variables > capacity:
             return HierarchicalComposite(base, max_subproblem_size=capacity)
         return base
