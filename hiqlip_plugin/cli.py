@@ -1,11 +1,12 @@
-"""The ``hiqlip`` command line: ``hiqlip estimate`` and ``hiqlip hardware``.
+"""The ``hiqlip`` command line: ``hiqlip estimate``, ``hiqlip study`` and ``hiqlip hardware``.
 
 ``hiqlip estimate --example digits`` estimates the l_inf Lipschitz constant of every output of the bundled
 digits network and prints the bracket per output (``--json`` for machine-readable output). A network file
 (``.npz``, or a PyTorch ``.pt`` state dict together with ``--assume-relu``: a state dict does not record its
 activations) is given with ``--network PATH``. ``--executor dask`` runs the outputs in parallel on a Dask
-cluster (``--address ADDR``, or a local cluster). ``hiqlip hardware`` reports which hardware back ends are
-configured on this machine, without contacting them.
+cluster (``--address ADDR``, or a local cluster). ``hiqlip study run|plot|report`` runs, plots and
+summarises hardware comparison studies (:mod:`hiqlip_plugin.studies.cli`). ``hiqlip hardware`` reports
+which hardware back ends are configured on this machine, without contacting them.
 
 Every error is one line on stderr, ``hiqlip: error: <what went wrong and what to do>``, with exit status 2
 (a traceback only with ``--debug``); ``hiqlip --version`` prints the installed version.
