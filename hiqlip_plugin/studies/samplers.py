@@ -225,13 +225,14 @@ def _hierarchical(params: Mapping[str, Any], label: str) -> BuiltSampler:
         raise ValueError(f"sampler {label!r}: the child of a hierarchical composite cannot be hierarchical")
     child = build_sampler(SamplerSpec(child_name, f"{label}.child", child_params))
     init, kwargs = _split(rest, _HIERARCHICAL_INIT)
-    composite = HierarchicalComposite(child.sampler, kwargs.pop("max_subproblem_size", child.capacity), **init)
+    size = kwargs.pop("max_subproblem_size", child.capacity)
     for key, value in child.kwargs.items():
         key = "child_num_reads" if key == "num_reads" else key
         if key in _HIERARCHICAL_OWN and key != "child_num_reads" or key in kwargs:
             raise ValueError(f"sampler {label!r}: child parameter {key!r} clashes with the composite's own "
                              f"parameter of that name; set it once, at the composite level")
         kwargs[key] = value
+    composite = HierarchicalComposite(child.sampler, size, **init)
     return BuiltSampler(composite, _checked(composite, kwargs, label), "time_limit", hardware=child.hardware,
                         capacity=composite.max_subproblem_size)
 
