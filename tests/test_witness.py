@@ -13,11 +13,11 @@ from hypothesis.extra.numpy import arrays
 
 from hiqlip_plugin import estimate_lipschitz, fgl_bqm
 from hiqlip_plugin.exceptions import SamplerOutputError
+from hiqlip_plugin.lipschitz import local_search, witness
 from hiqlip_plugin.lipschitz.exact import enumeration_bits, exact_fgl
 from hiqlip_plugin.lipschitz.formulation import bilinear_matrix
-from hiqlip_plugin.lipschitz.sampled import sample_and_polish
-from hiqlip_plugin.lipschitz import local_search, witness
 from hiqlip_plugin.lipschitz.local_search import alternating_best_response, one_side_flip_search
+from hiqlip_plugin.lipschitz.sampled import sample_and_polish
 from hiqlip_plugin.lipschitz.witness import (
     ALTERNATING,
     ASCENT,
