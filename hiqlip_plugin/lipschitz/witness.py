@@ -4,7 +4,9 @@ The lower side of every bracket is a feasible point of the FGL problem (a
 :class:`~hiqlip_plugin.lipschitz.formulation.Certificate`). :class:`WitnessSearch` runs several methods on
 the same output, each on its share of the budget (:data:`TWO_LAYER_SHARES`, :data:`DEEP_SHARES`; without a
 time limit each does a fixed amount of work, so the same seed gives the same witness), keeps the best
-certificate and says which method found it (:attr:`WitnessResult.method`, one of :data:`METHODS`).
+certificate and says which method found it (:attr:`WitnessResult.method`, one of :data:`METHODS`). With a
+budget, a method gets the smaller of its share and what is left, and every method stops between its steps
+(a bifurcation step, a flip sweep, an alternation), so the search holds its budget within one such step.
 
 **Two layers, l_inf** (``max x^T A s``):
 
