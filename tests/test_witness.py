@@ -13,8 +13,10 @@ from hypothesis.extra.numpy import arrays
 
 from hiqlip_plugin import estimate_lipschitz, fgl_bqm
 from hiqlip_plugin.exceptions import SamplerOutputError
+from hiqlip_plugin.lipschitz import local_search, witness
 from hiqlip_plugin.lipschitz.exact import enumeration_bits, exact_fgl
 from hiqlip_plugin.lipschitz.formulation import bilinear_matrix
+from hiqlip_plugin.lipschitz.local_search import alternating_best_response, one_side_flip_search
 from hiqlip_plugin.lipschitz.sampled import sample_and_polish
 from hiqlip_plugin.lipschitz.witness import (
     ALTERNATING,
@@ -111,6 +113,51 @@ def test_budget_gives_a_valid_witness():
     net = random_relu_network((100, 50, 1), seed=0)
     found = WitnessSearch(net, "inf").two_layer(net.output_direction(), seed=0, budget=0.3)
     assert found.certificate.verify(net) and found.method in METHODS
+
+
+class Ticks:
+    """A fake ``time`` module whose clock advances one second per reading."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_local_searches_stop_inside_their_first_batch_at_the_time_limit(monkeypatch):
+    # With the clock past the limit at once, no sweep / alternation may run: the start comes back as it was
+    # (before the fix the first batch always ran all its sweeps, so a limit was overrun by a whole batch).
+    monkeypatch.setattr(local_search, "time", Ticks())
+    a = np.random.default_rng(0).normal(size=(30, 20))
+    start = np.zeros(20)
+    flipped = one_side_flip_search(a, side="s", initial=start, num_restarts=1, time_limit=0.5, seed=0)
+    assert flipped.value == 0.0 and not flipped.s.any()
+    x0 = np.where(np.random.default_rng(1).normal(size=30) > 0, 1.0, -1.0)
+    alternated = alternating_best_response(a, initial_x=x0, num_restarts=1, time_limit=0.5)
+    assert np.array_equal(alternated.x, x0)
+    assert alternating_best_response(a, initial_x=x0, num_restarts=1).value > alternated.value
+
+
+@pytest.mark.parametrize("budget", [0.05, 0.2])
+def test_every_witness_step_gets_a_time_limit_within_the_budget(monkeypatch, budget):
+    # Every call of the two-layer portfolio, the polish of the bifurcation replicas included, is given a limit,
+    # and none exceeds the witness budget (before the fix the polish ran without one).
+    limits: list[tuple[str, float | None]] = []
+
+    def spy(name, function):
+        def wrapped(*args, **kwargs):
+            limits.append((name, kwargs.get("time_limit")))
+            return function(*args, **kwargs)
+        monkeypatch.setattr(witness, name, wrapped)
+
+    for name in ("reduced_bifurcation", "one_side_flip_search", "alternating_best_response"):
+        spy(name, getattr(witness, name))
+    net = random_relu_network((60, 40, 1), seed=0)
+    WitnessSearch(net, "inf").two_layer(net.output_direction(), seed=0, budget=budget)
+    assert len(limits) >= 5
+    assert all(limit is not None and 0 < limit <= budget for _, limit in limits), limits
 
 
 def test_shared_step_rejects_a_sampler_whose_energies_disagree():

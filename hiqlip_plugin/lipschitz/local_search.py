@@ -160,12 +160,12 @@ def _batches(
 ) -> Iterator[int]:
     """Sizes of restart batches: ``total`` restarts, or batches until ``time_limit`` (at least ``minimum``).
 
-    Without ``total`` the batches double from :data:`FIRST_BATCH_SIZE` up to :data:`BATCH_SIZE`, so a time
-    limit is overrun by at most one short batch on large matrices.
+    Without ``total`` the batches double from :data:`FIRST_BATCH_SIZE` up to :data:`BATCH_SIZE`; the searches
+    also stop inside a batch between sweeps or alternations, so a time limit holds within one of those.
     """
     done, next_size = 0, FIRST_BATCH_SIZE
     while total is None or done < total:
-        if done >= max(minimum, 1) and time_limit is not None and time.perf_counter() - started >= time_limit:
+        if done >= max(minimum, 1) and _out_of_time(time_limit, started):
             return
         size = next_size if total is None else min(BATCH_SIZE, total - done)
         next_size = min(BATCH_SIZE, 2 * next_size)
@@ -208,12 +208,18 @@ def _x_values(matrix: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.maximum(matrix.T @ x, 0.0).sum(axis=0)
 
 
+def _out_of_time(time_limit: float | None, started: float) -> bool:
+    return time_limit is not None and time.perf_counter() - started >= time_limit
+
+
 def _alternate(
-    matrix: np.ndarray, x: np.ndarray, max_iterations: int
+    matrix: np.ndarray, x: np.ndarray, max_iterations: int, time_limit: float | None = None, started: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Alternate best responses from the columns of ``x`` until no column changes."""
+    """Alternate best responses from the columns of ``x`` until no column changes (or the time is up)."""
     s = best_response_s(matrix, x)
     for _ in range(max_iterations):
+        if _out_of_time(time_limit, started):
+            break
         new_x = best_response_x(matrix, s)
         new_s = best_response_s(matrix, new_x)
         if np.array_equal(new_x, x) and np.array_equal(new_s, s):
@@ -247,7 +253,8 @@ def alternating_best_response(
             ``k``), each pair starts from whichever of ``x`` and ``sign(A s)`` is better, so the result is
             never worse than ``x^T A s`` of the pair.
         seed: Seed of the random starts.
-        time_limit: Stop starting new batches after this many seconds (the first batch always runs).
+        time_limit: Seconds after which the search stops, between alternations (the best point so far is
+            returned; at least the first best response of the first batch is taken).
         max_iterations: Cap on alternations per batch.
 
     Returns:
@@ -289,9 +296,9 @@ def alternating_best_response(
         take = given[:, used : used + size]
         used += take.shape[1]
         random = rng.choice((-1.0, 1.0), size=(d, size - take.shape[1]))
-        best.update(*_alternate(a, np.hstack([take, random]), max_iterations))
+        best.update(*_alternate(a, np.hstack([take, random]), max_iterations, time_limit, started))
     if used < given.shape[1]:
-        best.update(*_alternate(a, given[:, used:], max_iterations))
+        best.update(*_alternate(a, given[:, used:], max_iterations, time_limit, started))
     return best.result(started)
 
 
@@ -377,7 +384,8 @@ def one_side_flip_search(
             (a sweep costs about one steepest step and usually makes many moves); ``"steepest"``: take the
             best single flip of each restart per step.
         seed: Seed of the starts and sweep orders.
-        time_limit: Stop starting new batches after this many seconds (the first batch always runs).
+        time_limit: Seconds after which the search stops, between sweeps (``"first"``) or steps: the codes
+            reached so far count, so the limit holds within one sweep.
         max_sweeps: Cap on sweeps (``"first"``) or steps (``"steepest"``, then times the number of variables).
         initial: Starting codes of the searched side (``s`` in {0, 1}^h or ``x`` in {-1, +1}^d), shape
             ``(n,)`` or one start per row ``(k, n)``; they are run first (``num_restarts`` counts them, and is
@@ -430,6 +438,8 @@ def one_side_flip_search(
         used += take.shape[1]
         codes = np.hstack([take, rng.choice(values, size=(images.shape[1], size - take.shape[1]))])
         for _ in range(steps):
+            if _out_of_time(time_limit, started):
+                break
             if strategy == "first":
                 moved = _first_improvement_sweep(images, objective, codes, flip_sum, rng)
             else:

@@ -4,7 +4,9 @@ The lower side of every bracket is a feasible point of the FGL problem (a
 :class:`~hiqlip_plugin.lipschitz.formulation.Certificate`). :class:`WitnessSearch` runs several methods on
 the same output, each on its share of the budget (:data:`TWO_LAYER_SHARES`, :data:`DEEP_SHARES`; without a
 time limit each does a fixed amount of work, so the same seed gives the same witness), keeps the best
-certificate and says which method found it (:attr:`WitnessResult.method`, one of :data:`METHODS`).
+certificate and says which method found it (:attr:`WitnessResult.method`, one of :data:`METHODS`). With a
+budget, a method gets the smaller of its share and what is left, and every method stops between its steps
+(a bifurcation step, a flip sweep, an alternation), so the search holds its budget within one such step.
 
 **Two layers, l_inf** (``max x^T A s``):
 
@@ -52,6 +54,7 @@ from typing import Any
 import dimod
 import numpy as np
 
+from hiqlip_plugin.budget import MIN_SECONDS, Budget
 from hiqlip_plugin.capacity import check_capacity, sampler_capacity
 from hiqlip_plugin.lipschitz.deep import BIFURCATION as _BIFURCATION_SAMPLER
 from hiqlip_plugin.lipschitz.deep import deep_block_search, layered_bifurcation
@@ -85,6 +88,7 @@ __all__ = [
     "LAYERED_STEPS_PER_SPIN",
     "STEP_RANGE",
     "bifurcation_steps",
+    "POLISH_SHARE",
 ]
 
 BIFURCATION = "reduced bifurcation"
@@ -109,6 +113,11 @@ half."""
 DEEP_SHARES: Mapping[str, float] = {LAYERED: 0.5, ASCENT: 0.25, BLOCK_MOVES: 0.25}
 """Share of a deep witness budget: layered bifurcation and closed-form ascent, then block moves from the
 better of their points."""
+
+POLISH_SHARE = 0.2
+"""Part of the :data:`BIFURCATION` route's time kept for polishing its best replicas (single flips, then
+alternating best responses); its rounds of bifurcation get the rest, and the polish stops between sweeps
+when the route's time is up."""
 
 WORK: Mapping[str, int] = {
     "bifurcation_replicas": 32,
@@ -204,11 +213,19 @@ def _seeds(seed: int | None, count: int) -> list[int]:
     return [int(v) for v in np.random.SeedSequence(seed).generate_state(count)]
 
 
-def _share(budget: float | None, shares: Mapping[str, float], method: str, ising_routes: int = 1) -> float | None:
+def _clock(budget: float | None) -> Budget | None:
+    """The witness budget as a deadline started now (``None``: fixed work)."""
+    return None if budget is None else Budget(budget)
+
+
+def _share(budget: Budget | None, shares: Mapping[str, float], method: str, ising_routes: int = 1) -> float | None:
+    """``method``'s share of the whole witness budget, but never more than what is left of it."""
     if budget is None:
         return None
+    assert budget.time_limit is not None
     share = shares[method]
-    return budget * (share / ising_routes if method in (BIFURCATION, SAMPLER) else share)
+    return min(budget.time_limit * (share / ising_routes if method in (BIFURCATION, SAMPLER) else share),
+               budget.seconds() or MIN_SECONDS)
 
 
 class WitnessSearch:
@@ -270,6 +287,7 @@ class WitnessSearch:
         """The best two-layer witness (l_inf; other norms go to :meth:`deep`'s block searches)."""
         if self.norm != "inf":
             return self.deep(direction, seed, budget)
+        clock = _clock(budget)
         a = bilinear_matrix(self.network, direction=direction)
         side = "s" if a.shape[1] <= a.shape[0] else "x"
         side_name = "hidden side" if side == "s" else "input side"
@@ -278,15 +296,15 @@ class WitnessSearch:
         found: list[tuple[str, str, LocalSearchResult]] = []
         if self.user_sampler is None:
             found.append((BIFURCATION, side_name,
-                          self._bifurcation(a, side, seeds[0], _share(budget, TWO_LAYER_SHARES, BIFURCATION, routes))))
+                          self._bifurcation(a, side, seeds[0], _share(clock, TWO_LAYER_SHARES, BIFURCATION, routes))))
         if self.uses_sampler:
             found.append(self._sampler_route(a, direction, seeds[1],
-                                             _share(budget, TWO_LAYER_SHARES, SAMPLER, routes)))
-        flip_limit = _share(budget, TWO_LAYER_SHARES, FLIP)
+                                             _share(clock, TWO_LAYER_SHARES, SAMPLER, routes)))
+        flip_limit = _share(clock, TWO_LAYER_SHARES, FLIP)
         found.append((FLIP, side_name, one_side_flip_search(
             a, side=side, seed=seeds[2], time_limit=flip_limit,
             num_restarts=WORK["flip_restarts"] if flip_limit is None else None)))
-        alternating_limit = _share(budget, TWO_LAYER_SHARES, ALTERNATING)
+        alternating_limit = _share(clock, TWO_LAYER_SHARES, ALTERNATING)
         found.append((ALTERNATING, "", alternating_best_response(
             a, seed=seeds[3], time_limit=alternating_limit,
             num_restarts=WORK["alternating_restarts"] if alternating_limit is None else None)))
@@ -297,12 +315,14 @@ class WitnessSearch:
                              tuple((name, cert.value) for (name, _, _), cert in zip(found, certificates, strict=True)))
 
     def _bifurcation(self, a: np.ndarray, side: str, seed: int, limit: float | None) -> LocalSearchResult:
-        """Reduced bifurcation on ``side`` (rounds until ``limit``), its replicas polished by flips and ABR."""
+        """Reduced bifurcation on ``side`` (rounds until ``1 - POLISH_SHARE`` of ``limit``), its best replicas
+        polished by flips and ABR in the rest."""
         matrix, codes, objective = (a, "binary", "l1") if side == "s" else (a.T, "spin", "relu")
         rng = np.random.default_rng(seed)
         states: list[np.ndarray] = []
         values: list[np.ndarray] = []
-        remaining = limit
+        route = _clock(limit)
+        remaining = None if limit is None else limit * (1 - POLISH_SHARE)
         for round_index in itertools.count():
             if remaining is None and round_index == WORK["bifurcation_rounds"]:
                 break
@@ -320,8 +340,10 @@ class WitnessSearch:
                     break
         order = np.argsort(-np.concatenate(values), kind="stable")[: WORK["polish_starts"]]
         starts = np.vstack(states)[order]
-        polished = one_side_flip_search(a, side=side, initial=starts, num_restarts=len(starts), seed=seed)
-        return alternating_best_response(a, initial_x=polished.x, initial_s=polished.s, num_restarts=1)
+        polished = one_side_flip_search(a, side=side, initial=starts, num_restarts=len(starts), seed=seed,
+                                        time_limit=None if route is None else route.seconds())
+        return alternating_best_response(a, initial_x=polished.x, initial_s=polished.s, num_restarts=1,
+                                         time_limit=None if route is None else route.seconds())
 
     def _sampler_route(self, a: np.ndarray, direction: np.ndarray, seed: int,
                        limit: float | None) -> tuple[str, str, LocalSearchResult]:
@@ -341,14 +363,15 @@ class WitnessSearch:
     def deep(self, direction: np.ndarray, seed: int | None, budget: float | None) -> WitnessResult:
         """Layered bifurcation and closed-form block ascent, then block moves from the better point."""
         seeds = _seeds(seed, 3)
+        clock = _clock(budget)
         layered = layered_bifurcation(
             self.network, direction=direction, norm=self.norm, seed=seeds[0],
             num_replicas=WORK["layered_replicas"], num_steps=bifurcation_steps(sum(self.network.hidden_dims), LAYERED_STEPS_PER_SPIN),
-            time_limit=_share(budget, DEEP_SHARES, LAYERED))
+            time_limit=_share(clock, DEEP_SHARES, LAYERED))
         k = int(np.argmax(layered.values))
         layered_certificate = Certificate.from_patterns(
             self.network, layered.patterns[k], direction, norm=self.norm)
-        ascent_limit = _share(budget, DEEP_SHARES, ASCENT)
+        ascent_limit = _share(clock, DEEP_SHARES, ASCENT)
         ascent = deep_block_search(
             self.network, direction=direction, norm=self.norm, max_sweeps=0, seed=seeds[1],
             time_limit=ascent_limit,
@@ -365,7 +388,7 @@ class WitnessSearch:
         moves = deep_block_search(
             self.network, direction=direction, norm=self.norm, sampler=sampler, sampler_kwargs=kwargs,
             num_restarts=WORK["block_move_restarts"], seed=seeds[2],
-            time_limit=_share(budget, DEEP_SHARES, BLOCK_MOVES), initial_patterns=list(start.patterns))
+            time_limit=_share(clock, DEEP_SHARES, BLOCK_MOVES), initial_patterns=list(start.patterns))
         found = [(LAYERED, "", layered_certificate), (ASCENT, "", ascent.certificate),
                  (BLOCK_MOVES, detail, moves.certificate)]
         values = tuple((name, cert.value) for name, _, cert in found)
