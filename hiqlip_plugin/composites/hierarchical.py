@@ -267,7 +267,7 @@ class _VCycles:
         self.child_parameters = dict(child_parameters)
         self.randomness = randomness
         self.labels = labels
-        self.embedding: np.ndarray | None = None  # the first cycle's finest relaxation, reused
+        self.embedding: np.ndarray | None = None  # the last cycle's finest relaxation, continued
         self.num_child_calls = 0
         self.max_child_variables = 0
         self.child_ns = 0
@@ -714,7 +714,7 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
             stop=cycles.budget,
             embedding=cycles.embedding,
         )
-        if cycles.embedding is None:
+        if hierarchy.embedding is not None:  # each cycle continues the finest relaxation of the last
             cycles.embedding = hierarchy.embedding
         timing["coarsen_ns"] += (tock := time.perf_counter_ns()) - tick
         coarsest = hierarchy.problems[-1]
