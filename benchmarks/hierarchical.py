@@ -18,7 +18,7 @@ with ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``. Suites:
 Methods, each one row, each given the same wall time ``T = --time * n / 1000`` seconds:
 
 * ``hierarchical``: ``HierarchicalComposite(child, capacity).sample(bqm, num_reads=4,
-  cycles_per_read=None, refinement_passes=1, time_limit=T, polish="anneal", anneal_sweeps=3000)``: rounds
+  cycles_per_read=None, refinement_passes=1, time_limit=T, polish="anneal", anneal_sweeps=10000)``: rounds
   of V-cycles with recombination of the reads, each cycle's state annealed at low temperature;
 * ``hier descent``: the same with ``polish=True`` (one-flip descent: the multilevel search with the child
   alone);
@@ -134,7 +134,7 @@ def run_hierarchical(bqm, child, capacity, seconds, seed, polish):
         refinement_passes=1,
         time_limit=seconds,
         polish=polish,
-        anneal_sweeps=3000,
+        anneal_sweeps=10000,
         child_num_reads=CHILD_READS,
     )
     info = sampleset.info
