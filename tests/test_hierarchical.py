@@ -254,12 +254,15 @@ class TestCapacity:
         cycles=st.integers(1, 2),
         recombine=st.booleans(),
         seeded=st.booleans(),
+        rank=st.sampled_from([0, 8]),
     )
     def test_child_never_sees_more_than_capacity(
-        self, bqm, capacity, seed, reads, cycles, recombine, seeded
+        self, bqm, capacity, seed, reads, cycles, recombine, seeded, rank
     ):
         spy = CapacitySpy(dimod.ExactSolver())
-        sampler = HierarchicalComposite(spy, max_subproblem_size=capacity, relaxation_iterations=30)
+        sampler = HierarchicalComposite(
+            spy, max_subproblem_size=capacity, relaxation_iterations=30, relaxation_rank=rank
+        )
         initial = (
             dimod.SampleSet.from_samples_bqm(
                 (np.random.default_rng(seed).choice(list(bqm.vartype.value), (1, len(bqm))), list(bqm.variables)),
