@@ -12,16 +12,20 @@ import networkx as nx
 import numpy as np
 import pytest
 from dwave.samplers import SimulatedAnnealingSampler
+from dwave.samplers.sa.sampler import default_beta_range
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiqlip_plugin.composites import HierarchicalComposite
+from hiqlip_plugin.composites import HierarchicalComposite, hierarchical
+from hiqlip_plugin.composites.coarsening import coarsen
 from hiqlip_plugin.composites.hierarchical import (
     RESERVED_CHILD_PARAMETERS,
     STOPPED_BY_INTERRUPT,
     STOPPED_BY_TIME_LIMIT,
+    anneal,
 )
 from hiqlip_plugin.exceptions import SamplerOutputError
+from hiqlip_plugin.ising import ising_arrays
 from hiqlip_plugin.lipschitz.formulation import fgl_bqm
 from hiqlip_plugin.problems import random_relu_network
 
@@ -250,12 +254,15 @@ class TestCapacity:
         cycles=st.integers(1, 2),
         recombine=st.booleans(),
         seeded=st.booleans(),
+        rank=st.sampled_from([0, 8]),
     )
     def test_child_never_sees_more_than_capacity(
-        self, bqm, capacity, seed, reads, cycles, recombine, seeded
+        self, bqm, capacity, seed, reads, cycles, recombine, seeded, rank
     ):
         spy = CapacitySpy(dimod.ExactSolver())
-        sampler = HierarchicalComposite(spy, max_subproblem_size=capacity, relaxation_iterations=30)
+        sampler = HierarchicalComposite(
+            spy, max_subproblem_size=capacity, relaxation_iterations=30, relaxation_rank=rank
+        )
         initial = (
             dimod.SampleSet.from_samples_bqm(
                 (np.random.default_rng(seed).choice(list(bqm.vartype.value), (1, len(bqm))), list(bqm.variables)),
@@ -381,6 +388,41 @@ class TestSampling:
         annealed = sampler.sample(bqm, seed=2, polish="anneal", anneal_sweeps=200, num_reads=2)
         assert annealed.first.energy <= plain.first.energy
         dimod.testing.asserts.assert_sampleset_energies(annealed, bqm)
+
+    def test_anneal_polish_computes_the_temperature_range_once(self, monkeypatch):
+        calls = []
+
+        def counted(model):
+            calls.append(model.num_variables)
+            return default_beta_range(model)
+
+        monkeypatch.setattr(hierarchical, "default_beta_range", counted)
+        bqm = spin_glass(60, 180, 21)
+        sampleset = HierarchicalComposite(dimod.ExactSolver(), 8).sample(
+            bqm, seed=0, polish="anneal", anneal_sweeps=50, num_reads=3, cycles_per_read=2
+        )
+        assert calls == [60]  # six anneals, one range
+        dimod.testing.asserts.assert_sampleset_energies(sampleset, bqm)
+
+    def test_anneal_with_a_known_range_is_the_same_anneal(self):
+        bqm = spin_glass(40, 120, 22)
+        problem, start = ising_arrays(bqm, sparse=True), np.ones(40)
+        known = anneal(bqm, problem, start, 100, 3, default_beta_range(bqm))
+        np.testing.assert_array_equal(known, anneal(bqm, problem, start, 100, 3))
+
+    def test_each_cycle_continues_the_last_relaxation(self, monkeypatch):
+        starts = []
+
+        def recording(*args, embedding=None, **kwargs):
+            starts.append(embedding)
+            return coarsen(*args, embedding=embedding, **kwargs)
+
+        monkeypatch.setattr(hierarchical, "coarsen", recording)
+        spy = CapacitySpy(dimod.ExactSolver())
+        HierarchicalComposite(spy, 8).sample(spin_glass(60, 180, 23), seed=0, cycles_per_read=3)
+        assert starts[0] is None and starts[1] is not None and starts[2] is not None
+        assert not np.array_equal(starts[1], starts[2])  # the third cycle starts where the second ended
+        assert max(spy.sizes) <= 8
 
     @pytest.mark.parametrize(("polish", "error"), [("tabu", ValueError), (2, ValueError)])
     def test_bad_polish(self, polish, error):

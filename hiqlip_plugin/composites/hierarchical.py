@@ -175,6 +175,7 @@ def anneal(
     state: np.ndarray,
     sweeps: int,
     seed: int,
+    default_range: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """A low-temperature simulated anneal from ``state``, kept only if it ends lower.
 
@@ -191,6 +192,9 @@ def anneal(
         state: A state, entries +-1, in ``problem.variables`` order.
         sweeps: Number of sweeps.
         seed: Seed of the anneal.
+        default_range: ``default_beta_range(model)`` when already known (it depends on the model only and
+            costs a pass over its couplings in Python, more than a short anneal of a large model: callers
+            that anneal one model many times compute it once); ``None`` computes it.
 
     Returns:
         The annealed state if its energy is lower, else ``state`` (float64 +-1 entries).
@@ -205,7 +209,7 @@ def anneal(
         >>> bool(problem.energies(anneal(bqm, problem, start, 200, 0)) <= problem.energies(start))
         True
     """
-    hot, cold = default_beta_range(model)
+    hot, cold = default_beta_range(model) if default_range is None else default_range
     sampleset = SimulatedAnnealingSampler().sample(
         model,
         initial_states=(np.asarray(state, dtype=np.int8)[None, :], list(problem.variables)),
@@ -263,7 +267,7 @@ class _VCycles:
         self.child_parameters = dict(child_parameters)
         self.randomness = randomness
         self.labels = labels
-        self.embedding: np.ndarray | None = None  # the first cycle's finest relaxation, reused
+        self.embedding: np.ndarray | None = None  # the last cycle's finest relaxation, continued
         self.num_child_calls = 0
         self.max_child_variables = 0
         self.child_ns = 0
@@ -662,10 +666,15 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
         if polish is not True and polish not in ("descent", "anneal"):
             raise ValueError(f"polish must be True, False, 'descent' or 'anneal', got {polish!r}")
         sweeps = check_integer(sweeps, "anneal_sweeps", 1) if polish == "anneal" else 0
+        default_range: list[tuple[float, float]] = []  # computed at the first anneal, then reused
 
         def finish(state: np.ndarray) -> np.ndarray:
             if polish == "anneal" and not budget():
-                return anneal(model, problem, state, sweeps, int(rng.integers(_SEED_BOUND)))
+                if not default_range:
+                    default_range.append(default_beta_range(model))
+                return anneal(
+                    model, problem, state, sweeps, int(rng.integers(_SEED_BOUND)), default_range[0]
+                )
             return descend(model, problem, state)
 
         return finish
@@ -705,7 +714,7 @@ class HierarchicalComposite(dimod.ComposedSampler, dimod.Initialized):
             stop=cycles.budget,
             embedding=cycles.embedding,
         )
-        if cycles.embedding is None:
+        if hierarchy.embedding is not None:  # each cycle continues the finest relaxation of the last
             cycles.embedding = hierarchy.embedding
         timing["coarsen_ns"] += (tock := time.perf_counter_ns()) - tick
         coarsest = hierarchy.problems[-1]
