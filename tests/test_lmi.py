@@ -160,3 +160,13 @@ def test_bad_chain_data_are_refused(kwargs, match):
 def test_first_order_refuses_the_natural_sdp():
     with pytest.raises(ValueError, match="mixing"):
         sdp_bound(random_relu_network((3, 3, 1), seed=0), method="natural", solver="first_order")
+
+
+@pytest.mark.parametrize("kwargs", [{"time_limit": "2"}, {"tol": "1e-6"}, {"time_limit": float("nan")}])
+def test_bad_tolerances_and_limits_name_the_argument(kwargs):
+    from hiqlip_plugin.lipschitz.bounds import sdp_bound
+    from hiqlip_plugin.problems import random_relu_network
+
+    name = next(iter(kwargs))
+    with pytest.raises((TypeError, ValueError), match=name):
+        sdp_bound(random_relu_network((4, 3, 3, 1), seed=0), **kwargs)

@@ -68,6 +68,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from hiqlip_plugin._validation import check_positive, check_time_limit
 from hiqlip_plugin._verified import (
     certified_min_eigenvalue,
     gamma,
@@ -730,6 +731,7 @@ def sdp_bound(
         by ``time_limit`` or ``max_iter`` has status ``"not converged"`` and a looser, still certified value.
 
     Raises:
+        TypeError: If ``tol`` or ``time_limit`` is not a number (strings included).
         ValueError: For a method, norm, solver or network shape that do not go together (e.g. ``norm=3``,
             the natural SDP of a deeper network, mixing for the LMI methods).
         SolverFailedError: If a cvxpy solver does not end with status ``"optimal"``, or the first-order
@@ -747,10 +749,8 @@ def sdp_bound(
     start = time.perf_counter()
     norm = parse_norm(norm)
     solver = _parse_solver(solver)
-    if tol is not None and not tol > 0:
-        raise ValueError(f"tol must be positive or None, got {tol!r}")
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"time_limit must be positive or None, got {time_limit!r}")
+    tol = None if tol is None else check_positive(tol, "tol")
+    time_limit = None if time_limit is None else check_time_limit(time_limit)
     two_layer = network.num_layers == 2
     resolved = _resolve_method(method, norm, two_layer)
     c = network.output_direction(output, direction)

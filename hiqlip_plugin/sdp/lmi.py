@@ -66,6 +66,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.linalg
 
+from hiqlip_plugin._validation import check_integer, check_positive, check_time_limit
 from hiqlip_plugin._verified import UNIT_ROUNDOFF, certified_min_eigenvalue, gamma
 from hiqlip_plugin.exceptions import ProblemTooLargeError, SolverFailedError
 
@@ -510,7 +511,8 @@ def solve_chain_lmi(
     Raises:
         SolverFailedError: If no slack up to :data:`MAX_SLACK` gives a verified positive definite ``G``.
         ProblemTooLargeError: If ``G`` has more than :data:`MAX_CERTIFIED_SIZE` rows.
-        ValueError: For a bad ``tol``, ``max_iter`` or ``time_limit``.
+        TypeError: If ``tol``, ``max_iter`` or ``time_limit`` is not a number (strings included).
+        ValueError: For a ``tol``, ``max_iter`` or ``time_limit`` out of range.
 
     Examples:
         >>> import numpy as np
@@ -521,12 +523,9 @@ def solve_chain_lmi(
         True
     """
     started = time.perf_counter()
-    if not tol > 0:
-        raise ValueError(f"tol must be positive, got {tol!r}")
-    if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 0:
-        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"time_limit must be positive or None, got {time_limit!r}")
+    tol = check_positive(tol, "tol")
+    max_iter = check_integer(max_iter, "max_iter", 0)
+    time_limit = None if time_limit is None else check_time_limit(time_limit)
     if lmi.size > MAX_CERTIFIED_SIZE:
         raise ProblemTooLargeError(
             f"the chain LMI has side {lmi.size} > MAX_CERTIFIED_SIZE={MAX_CERTIFIED_SIZE}: its certificate "
