@@ -23,6 +23,8 @@ whole further run fits, so each uses about ``T``; the first run of a method long
   bifurcation (``bif``), to the CIM through the composite (``CIM+H``) or to SA (``SA``).
 
 ``exact`` is the FGL by enumeration where the smaller side has at most 20 variables (the thin nets).
+``--scale`` instead runs the default ``estimate_lipschitz`` (witness and certified upper bound) on one
+output of a 784-4096-10 net and prints its stage timings and the process's peak resident memory.
 Summary lines count the rows where the default is >= every baseline, where the thin nets' exact FGL is
 found, and where each Ising route alone beats SA.
 """
@@ -30,6 +32,7 @@ found, and where each Ising route alone beats SA.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -143,6 +146,19 @@ def deep_row(net, k: int, budget: float, seed: int) -> dict[str, float]:
     }
 
 
+def scale(seed: int) -> None:
+    """The default estimate (witness + certified SDP) of output 0 of a 784-4096-10 net: time and memory."""
+    net = random_relu_network((784, 4096, 10), seed=seed)
+    started = time.perf_counter()
+    estimate = estimate_lipschitz(net, outputs=0, seed=seed, sampling=False, realizability=False)[0]
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in estimate.timings.items())
+    print(f"784-4096-10 output 0: {wall:.1f} s wall ({stages}); witness {estimate.lower:.4f} "
+          f"({estimate.sampler.split(';')[0]}), upper {estimate.upper:.4f} ({estimate.upper / estimate.lower:.3f}x); "
+          f"peak resident memory {peak:.0f} MiB (A alone: {784 * 4096 * 8 / 2**20:.1f} MiB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer networks")
@@ -151,7 +167,12 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="comma-separated network names to run (default: all)")
     parser.add_argument("--budget", type=float, default=None,
                         help="witness seconds per output (default: the default search's fixed work)")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the 784-4096-10 time and memory measurement of the default estimate")
     args = parser.parse_args()
+    if args.scale:
+        scale(args.seed)
+        return
     outputs = [int(k) for k in args.outputs.split(",")]
     print("| network | out | T s | default (method) | exact | " + " | ".join(TWO_LAYER) + " | deep: "
           + " | ".join(DEEP) + " |")

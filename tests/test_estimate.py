@@ -183,10 +183,9 @@ def test_table_prints_both_brackets_per_output():
 def test_fallback_is_explained_in_the_table_with_advice_that_runs(monkeypatch):
     import re
 
+    from hiqlip_plugin.exceptions import SolverFailedError
     from hiqlip_plugin.lipschitz import bounds
     from hiqlip_plugin.lipschitz import estimate as estimate_module
-
-    from hiqlip_plugin.exceptions import SolverFailedError
 
     # a deep net whose LMI solve fails (patched): the bound falls back to the norm product
     real = bounds.sdp_bound

@@ -17,6 +17,7 @@ from hiqlip_plugin.lipschitz.local_search import (
     alternating_search,
     best_response_s,
     best_response_x,
+    iterated_flip_search,
     one_side_flip_search,
 )
 from hiqlip_plugin.problems import random_relu_network
@@ -158,6 +159,13 @@ def test_alternating_search_certificate():
         (lambda a: one_side_flip_search(a, strategy="best"), "strategy"),
         (lambda a: one_side_flip_search(a, max_sweeps=0), "max_sweeps"),
         (lambda a: alternating_search(random_relu_network((2, 2, 2, 1), seed=0)), "two-layer"),
+        (lambda a: iterated_flip_search(a, [1, 0], side="z"), "side"),
+        (lambda a: iterated_flip_search(a, [1, 0], perturbation=0.0), "perturbation"),
+        (lambda a: iterated_flip_search(a, [1, 0], perturbation=1.5), "perturbation"),
+        (lambda a: iterated_flip_search(a, [1, 0], num_batches=None), "time_limit"),
+        (lambda a: iterated_flip_search(a, [1, 2]), "initial"),
+        (lambda a: iterated_flip_search(a, [1, 0, 1]), "initial"),
+        (lambda a: iterated_flip_search(a, [1, 0, 1], side="x"), "initial"),
     ],
 )
 def test_bad_inputs_are_refused(call, message):
@@ -181,3 +189,47 @@ def test_flip_search_from_given_starts_never_ends_below_them(side):
     assert result.value >= start_best - 1e-12
     with pytest.raises(ValueError, match="initial"):
         one_side_flip_search(a, side=side, initial=np.full((1, n), 2))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_iterated_flip_search_escapes_single_flip_optima(seed):
+    # From one single-flip local optimum, perturbed copies reach the exact FGL of 14-300 nets; the plain
+    # flip search from the same start stays below it on some of them (checked below).
+    net = random_relu_network((14, 300, 1), seed=seed)
+    a = bilinear_matrix(net)
+    exact = exact_fgl(net).value
+    start = one_side_flip_search(a, side="x", num_restarts=1, seed=seed)
+    found = iterated_flip_search(a, start.x, side="x", num_batches=6, seed=seed)
+    check_consistent(found, a)
+    assert found.value == pytest.approx(exact, rel=1e-12)
+    assert found.num_restarts == 1 + 6 * 16
+
+
+def test_iterated_flip_search_improves_where_flips_stall():
+    stalled = 0
+    for seed in range(6):
+        net = random_relu_network((14, 300, 1), seed=seed)
+        stalled += one_side_flip_search(bilinear_matrix(net), side="x", num_restarts=1, seed=seed).value < (
+            exact_fgl(net).value * (1 - 1e-9))
+    assert stalled >= 2
+
+
+@pytest.mark.parametrize("side", ["s", "x"])
+def test_iterated_flip_search_is_seeded_and_never_below_its_start(side):
+    a = np.random.default_rng(5).normal(size=(30, 20))
+    n, values = (20, (0, 1)) if side == "s" else (30, (-1, 1))
+    starts = np.random.default_rng(6).choice(values, size=(3, n))
+    first = iterated_flip_search(a, starts, side=side, num_batches=3, batch_size=4, seed=2)
+    again = iterated_flip_search(a, starts, side=side, num_batches=3, batch_size=4, seed=2)
+    check_consistent(first, a)
+    assert first.value == again.value and np.array_equal(first.x, again.x) and np.array_equal(first.s, again.s)
+    assert first.value >= one_side_flip_search(a, side=side, initial=starts, num_restarts=3, seed=0).value - 1e-12
+    assert first.num_restarts == 3 + 3 * 4
+
+
+def test_iterated_flip_search_stops_at_its_time_limit():
+    a = np.random.default_rng(0).normal(size=(300, 200))
+    start = np.ones(200, dtype=np.int8)
+    found = iterated_flip_search(a, start, side="s", num_batches=None, time_limit=0.2, seed=0)
+    assert found.wall_time < 2.0 and found.num_restarts > 1
+    check_consistent(found, a)

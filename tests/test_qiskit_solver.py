@@ -32,7 +32,10 @@ from hiqlip_plugin.qiskit.fgl import (
 )
 from hiqlip_plugin.qiskit.model import BinaryTerms, quadratize, sample_model, sampleset_distribution
 from hiqlip_plugin.qiskit.optimizer import DimodOptimizer
-from hiqlip_plugin.qiskit.problem import dimod_to_optimization_problem, optimization_problem_to_dimod
+from hiqlip_plugin.qiskit.problem import (
+    dimod_to_optimization_problem,
+    optimization_problem_to_dimod,
+)
 from hiqlip_plugin.qiskit.solver import DimodSolver, DimodSolverResult
 
 NAMES = ["a", "b", "c", "n", "s"]

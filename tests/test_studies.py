@@ -18,7 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hiqlip_plugin.cli import main as cli_main
-from hiqlip_plugin.studies import StudySpecError, dask_executor, load_study, run_study, study_from_dict
+from hiqlip_plugin.studies import (
+    StudySpecError,
+    dask_executor,
+    load_study,
+    run_study,
+    study_from_dict,
+)
 from hiqlip_plugin.studies.metrics import bootstrap_tts, time_to_target, tts, wilson_interval
 from hiqlip_plugin.studies.problems import build_problems
 from hiqlip_plugin.studies.runner import prepare

@@ -152,7 +152,7 @@ def test_every_witness_step_gets_a_time_limit_within_the_budget(monkeypatch, bud
             return function(*args, **kwargs)
         monkeypatch.setattr(witness, name, wrapped)
 
-    for name in ("reduced_bifurcation", "one_side_flip_search", "alternating_best_response"):
+    for name in ("reduced_bifurcation", "iterated_flip_search", "one_side_flip_search", "alternating_best_response"):
         spy(name, getattr(witness, name))
     net = random_relu_network((60, 40, 1), seed=0)
     WitnessSearch(net, "inf").two_layer(net.output_direction(), seed=0, budget=budget)

@@ -147,7 +147,7 @@ def _bars(summary: Mapping[str, Any], value: str, low: str, high: str, ylabel: s
         upper = [min(cells[i][high], ceiling) - cells[i][value] for i in shown]
         if shown:
             ax.bar(shown, heights, yerr=[lower, upper], capsize=3, color="steelblue")
-        for position, cell in enumerate(cells):
+        for position in range(len(cells)):
             if position not in shown:
                 ax.text(position, 0.03, "not\nreached", ha="center", va="bottom", fontsize=7,
                         transform=ax.get_xaxis_transform())
