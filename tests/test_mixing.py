@@ -147,7 +147,7 @@ def test_certified_dual_bound_reproduces_the_solver_bound():
 
 def test_bad_eigenvalue_estimate_is_caught_by_the_verification(monkeypatch):
     cost, optimum, solver = instance("bipartite", 60)
-    monkeypatch.setattr(_verified, "_eigenvalue_estimate", lambda matrix: -1e3)
+    monkeypatch.setattr(_verified, "lambda_min_estimate", lambda matrix: 1e3)  # lambda_max estimated at -1e3
     result = mixing_sdp(cost, seed=0, max_iter=50)
     assert result.lambda_max >= np.linalg.eigvalsh(cost - np.diag(result.y))[-1]
     assert result.dual_bound >= optimum - REFERENCE_RTOL[solver] * abs(optimum)
@@ -310,3 +310,20 @@ def test_mixing_result_is_exported():
     from hiqlip_plugin.sdp import MixingResult as exported
 
     assert exported is MixingResult
+
+
+def test_asymmetry_is_found_in_every_row_block_of_a_large_dense_cost():
+    # The symmetry check runs over blocks of rows; a defect in the last block is still refused.
+    rng = np.random.default_rng(0)
+    upper = np.triu(rng.normal(size=(600, 600)), 1)
+    cost = upper + upper.T
+    cost[599, 3] += 1e-3
+    with pytest.raises(ValueError, match="not symmetric"):
+        mixing_sdp(cost, max_iter=1)
+
+
+def test_dense_cost_is_not_modified():
+    cost, _, _ = instance("dense", 20)
+    kept = cost.copy()
+    mixing_sdp(cost, seed=0, max_iter=5)
+    np.testing.assert_array_equal(cost, kept)

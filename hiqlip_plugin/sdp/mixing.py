@@ -72,7 +72,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 
-from hiqlip_plugin._verified import UNIT_ROUNDOFF, gamma, verified_lambda_max
+from hiqlip_plugin._verified import ROW_BLOCK, UNIT_ROUNDOFF, gamma, verified_lambda_max
 from hiqlip_plugin.exceptions import ProblemTooLargeError
 
 __all__ = [
@@ -181,6 +181,19 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
+def _max_abs(matrix: np.ndarray) -> float:
+    return max(float(matrix.max()), -float(matrix.min()))
+
+
+def _asymmetry(matrix: np.ndarray | sp.csr_array) -> float:
+    """``max |C - C^T|``; for a dense ``C`` a block of rows at a time (no full-size temporaries)."""
+    if sp.issparse(matrix):
+        return float(abs(matrix - matrix.T).max())
+    block = ROW_BLOCK
+    return max((_max_abs(matrix[i : i + block] - matrix[:, i : i + block].T)
+                for i in range(0, matrix.shape[0], block)), default=0.0)
+
+
 def _prepare_cost(cost: npt.ArrayLike | sp.sparray | sp.spmatrix) -> _Cost:
     """Validate ``cost`` (non-empty, square, real, finite, symmetric) and split off its diagonal."""
     matrix = sp.csr_array(cost) if sp.issparse(cost) else np.asarray(cost)
@@ -193,8 +206,8 @@ def _prepare_cost(cost: npt.ArrayLike | sp.sparray | sp.spmatrix) -> _Cost:
     matrix = matrix.astype(np.float64)
     if not np.all(np.isfinite(matrix.data if sp.issparse(matrix) else matrix)):
         raise ValueError("cost contains NaN or infinite entries")
-    asymmetry = float(abs(matrix - matrix.T).max())
-    if asymmetry > SYMMETRY_RTOL * float(abs(matrix).max()):
+    asymmetry = _asymmetry(matrix)
+    if asymmetry > SYMMETRY_RTOL * float(abs(matrix).max() if sp.issparse(matrix) else _max_abs(matrix)):
         raise ValueError(f"cost is not symmetric: max |C - C^T| = {asymmetry:.3g}")
     margin = 0.0
     if asymmetry > 0.0:
@@ -487,6 +500,9 @@ def mixing_sdp(
     rank = _check_solver_arguments(m, rank, max_iter, tol, time_limit)
     eig_tol = _check_eig_tol(eig_tol)
     layout = _layout(prepared.offdiag)
+    # Only the permuted copy is used from here on (for a dense cost, one m x m array less in memory).
+    prepared = _Cost(offdiag=layout.matrix, diagonal=prepared.diagonal,
+                     symmetrisation_margin=prepared.symmetrisation_margin)
     rng = np.random.default_rng(seed)
     factors = _normalise(rng.standard_normal((m, rank)), np.zeros((m, rank)))
     objective = float(np.vdot(factors, layout.matrix @ factors))
