@@ -121,7 +121,8 @@ POLISH_SHARE = 0.4
 """Part of the :data:`BIFURCATION` route's time kept for polishing its best replicas (single flips and the
 iterated flip search around the best of them, then alternating best responses); its rounds of bifurcation
 get the rest, and the polish stops between sweeps when the route's time is up. Without a time limit the
-polish does fixed work (``WORK["perturbation_batches"]``), a third of the time of the rounds on 784-1024 nets."""
+polish does fixed work (``WORK["perturbation_batches"]``), less than half the time of its rounds on
+784-1024 nets."""
 
 WORK: Mapping[str, int] = {
     "bifurcation_replicas": 32,
