@@ -63,6 +63,9 @@ def networks(quick: bool, seed: int):
     for d, h in thin:
         yield f"{d}-{h}-10", random_relu_network((d, h, 10), seed=seed)
     yield "784-64-64-10", random_relu_network((784, 64, 64, 10), seed=seed)
+    if not quick:
+        yield "784-128-128-128-10", random_relu_network((784, 128, 128, 128, 10), seed=seed)
+        yield "784-256-256-10", random_relu_network((784, 256, 256, 10), seed=seed)
     yield "digits 64-64-10", digits_mlp()
 
 
