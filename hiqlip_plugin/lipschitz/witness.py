@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +138,8 @@ WORK: Mapping[str, int] = {
     "flip_restarts": 4,
     "alternating_restarts": 64,
     "layered_replicas": 64,
-    "ascent_restarts": 256,
+    "layered_rounds": 3,
+    "ascent_restarts": 32,
     "block_move_restarts": 1,
     "perturbed_trials": 48,
 }
@@ -229,6 +230,30 @@ def _seeds(seed: int | None, count: int) -> list[int]:
 def _clock(budget: float | None) -> Budget | None:
     """The witness budget as a deadline started now (``None``: fixed work)."""
     return None if budget is None else Budget(budget)
+
+
+def _rounds(run: Callable[[int, float | None], tuple[Any, bool]], seed: int, count: int,
+            limit: float | None) -> list[Any]:
+    """Results of independent rounds ``run(round_seed, time_limit) -> (result, stopped_early)``.
+
+    Without ``limit``, ``count`` rounds (fixed work); with it, rounds while a whole further round fits in
+    what is left of ``limit`` (each round is given that rest as its limit).
+    """
+    rng = np.random.default_rng(seed)
+    results: list[Any] = []
+    remaining = limit
+    for index in itertools.count():
+        if remaining is None and index == count:
+            break
+        started = time.perf_counter()
+        result, stopped = run(int(rng.integers(2**31)), remaining)
+        results.append(result)
+        if remaining is not None:
+            spent = time.perf_counter() - started
+            remaining -= spent
+            if stopped or remaining < spent:
+                break
+    return results
 
 
 def _share(budget: Budget | None, shares: Mapping[str, float], method: str, ising_routes: int = 1) -> float | None:
@@ -331,29 +356,19 @@ class WitnessSearch:
         """Reduced bifurcation on ``side`` (rounds until ``1 - POLISH_SHARE`` of ``limit``), its best replicas
         polished by the iterated flip search and ABR in the rest."""
         matrix, codes, objective = (a, "binary", "l1") if side == "s" else (a.T, "spin", "relu")
-        rng = np.random.default_rng(seed)
-        states: list[np.ndarray] = []
-        values: list[np.ndarray] = []
         route = _clock(limit)
-        remaining = None if limit is None else limit * (1 - POLISH_SHARE)
-        for round_index in itertools.count():
-            if remaining is None and round_index == WORK["bifurcation_rounds"]:
-                break
-            round_seed = int(rng.integers(2**31))
-            started = time.perf_counter()
+
+        def run(round_seed: int, remaining: float | None) -> tuple[Any, bool]:
             result = reduced_bifurcation(matrix, codes=codes, objective=objective, seed=round_seed,
                                          num_replicas=WORK["bifurcation_replicas"],
                                          num_steps=bifurcation_steps(matrix.shape[1]), time_limit=remaining)
-            states.append(result.codes)
-            values.append(result.values)
-            if remaining is not None:
-                spent = time.perf_counter() - started
-                remaining -= spent
-                if result.stopped_early or remaining < spent:
-                    break
-        order = np.argsort(-np.concatenate(values), kind="stable")[: WORK["polish_starts"]]
+            return result, result.stopped_early
+
+        results = _rounds(run, seed, WORK["bifurcation_rounds"], None if limit is None else limit * (1 - POLISH_SHARE))
+        order = np.argsort(-np.concatenate([r.values for r in results]), kind="stable")[: WORK["polish_starts"]]
         polished = iterated_flip_search(
-            a, np.vstack(states)[order], side=side, seed=seed, batch_size=WORK["perturbation_batch_size"],
+            a, np.vstack([r.codes for r in results])[order], side=side, seed=seed,
+            batch_size=WORK["perturbation_batch_size"],
             num_batches=WORK["perturbation_batches"] if route is None else None,
             time_limit=None if route is None else route.seconds())
         return alternating_best_response(a, initial_x=polished.x, initial_s=polished.s, num_restarts=1,
@@ -379,13 +394,18 @@ class WitnessSearch:
         l2) perturbed ascent from the best."""
         seeds = _seeds(seed, 4)
         clock = _clock(budget)
-        layered = layered_bifurcation(
-            self.network, direction=direction, norm=self.norm, seed=seeds[0],
-            num_replicas=WORK["layered_replicas"], num_steps=bifurcation_steps(sum(self.network.hidden_dims), LAYERED_STEPS_PER_SPIN),
-            time_limit=_share(clock, DEEP_SHARES, LAYERED))
-        k = int(np.argmax(layered.values))
-        layered_certificate = Certificate.from_patterns(
-            self.network, layered.patterns[k], direction, norm=self.norm)
+        steps = bifurcation_steps(sum(self.network.hidden_dims), LAYERED_STEPS_PER_SPIN)
+
+        def run(round_seed: int, remaining: float | None) -> tuple[Any, bool]:
+            result = layered_bifurcation(self.network, direction=direction, norm=self.norm, seed=round_seed,
+                                         num_replicas=WORK["layered_replicas"], num_steps=steps,
+                                         time_limit=remaining)
+            return result, result.num_steps < steps
+
+        rounds = _rounds(run, seeds[0], WORK["layered_rounds"], _share(clock, DEEP_SHARES, LAYERED))
+        _, patterns = max(((float(np.max(r.values)), r.patterns[int(np.argmax(r.values))]) for r in rounds),
+                               key=lambda item: item[0])  # ties: the first round
+        layered_certificate = Certificate.from_patterns(self.network, patterns, direction, norm=self.norm)
         ascent_limit = _share(clock, DEEP_SHARES, ASCENT)
         ascent = deep_block_search(
             self.network, direction=direction, norm=self.norm, max_sweeps=0, seed=seeds[1],
