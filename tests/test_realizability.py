@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hiqlip_plugin import ReLUNetwork
+from hiqlip_plugin.exceptions import SolverFailedError
 from hiqlip_plugin.lipschitz.exact import exact_fgl
 from hiqlip_plugin.lipschitz.formulation import Certificate
 from hiqlip_plugin.lipschitz.realizability import (
@@ -174,3 +175,71 @@ def test_margin_below_the_solver_tolerance_is_not_realizable():
     result = check_realizability(wide, [[1, 0]])
     assert result.realizable
     assert [p.tolist() for p in wide.activation_patterns(result.point)] == [[1, 0]]
+
+
+def _fails_first(monkeypatch, calls):
+    """Make HiGHS fail on the first LP only (as it did on a badly scaled row of the digits_deep net)."""
+    from types import SimpleNamespace
+
+    from hiqlip_plugin.lipschitz import realizability
+
+    solve = realizability.linprog
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs.get("A_ub"))
+        if len(calls) == 1:
+            return SimpleNamespace(status=4, x=None, message="HiGHS Status 15: model_status is Unknown")
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(realizability, "linprog", flaky)
+
+
+def test_a_failed_lp_is_solved_again_with_nearly_constant_rows_held(monkeypatch):
+    # unit 1's pre-activation barely depends on x (row norm 1e-10 of unit 0's): the re-solve holds it constant
+    # and returns only a point that passes the forward check, saying so in the status
+    net = ReLUNetwork([np.array([[1.0], [1e-10]]), np.ones((1, 2))], [np.array([0.0, 0.5]), None])
+    calls: list = []
+    _fails_first(monkeypatch, calls)
+    result = check_realizability(net, [[1, 1]])
+    assert len(calls) == 2 and calls[0].shape[0] == 2 and calls[1].shape[0] == 1
+    assert result.realizable and "held constant" in result.status
+    assert [p.tolist() for p in net.activation_patterns(result.point)] == [[1, 1]]
+
+
+def test_a_failed_lp_never_becomes_a_negative_answer(monkeypatch):
+    # against its pattern the nearly constant unit could still flip at |x| ~ 5e9: undecided, not "unrealizable"
+    net = ReLUNetwork([np.array([[1.0], [1e-10]]), np.ones((1, 2))], [np.array([0.0, -0.5]), None])
+    _fails_first(monkeypatch, [])
+    with pytest.raises(SolverFailedError, match="nearly constant.*undecided"):
+        check_realizability(net, [[1, 1]])
+
+
+def test_a_failed_lp_whose_re_solve_finds_no_point_is_undecided(monkeypatch):
+    # the re-solve dropped a row, so its "no point" proves nothing about the original LP
+    net = ReLUNetwork([np.array([[1.0], [1e-10]]), np.ones((1, 2))], [np.array([0.0, 0.5]), None])
+    _fails_first(monkeypatch, [])
+    with pytest.raises(SolverFailedError, match="no verified point.*undecided"):
+        check_realizability(net, [[1, 1]], box=(-1.0, -0.5))  # unit 0 is negative on the whole box
+
+
+def test_the_estimate_survives_an_undecided_realizability_lp(monkeypatch):
+    from hiqlip_plugin import estimate_lipschitz
+    from hiqlip_plugin.lipschitz import estimate
+
+    def undecided(*args, **kwargs):
+        raise SolverFailedError("the realizability LP did not solve: HiGHS Status 15")
+
+    monkeypatch.setattr(estimate, "check_realizability", undecided)
+    result = estimate_lipschitz(random_relu_network((6, 5, 4, 1), seed=0), exact=False, seed=0)[0]
+    assert result.attained is None
+    assert any("realizability undecided" in note for note in result.notes)
+
+
+def test_bundled_deep_example_output_8_completes():
+    # Regression: HiGHS stopped with an unknown status on this output's witness pattern (a hidden unit whose
+    # gradient row has norm 1e-11) and the whole `hiqlip estimate --example digits_deep` failed.
+    from hiqlip_plugin import estimate_lipschitz
+    from hiqlip_plugin.examples import digits_deep_mlp
+
+    estimate = estimate_lipschitz(digits_deep_mlp(), outputs=8, seed=0)[0]
+    assert estimate.lower <= estimate.upper and estimate.attained in (True, False, None)

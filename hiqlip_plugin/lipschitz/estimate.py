@@ -660,6 +660,8 @@ def _estimate_one(network: ReLUNetwork, output: int | None, c: np.ndarray, norm:
                                                time_limit=budget.fraction(0.5).seconds()).realizable
             except TimeLimitExceeded:
                 notes.append("realizability LP stopped at the time limit (give a larger time_limit)")
+            except SolverFailedError as err:  # an annotation: the bracket stands without it
+                notes.append(f"realizability undecided: {err}")
         timings["realizability"] = time.perf_counter() - tick
     sampled = None
     if sampling:

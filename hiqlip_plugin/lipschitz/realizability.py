@@ -64,6 +64,11 @@ _HIGHS_TIME_LIMIT = 1
 _CONSTANT_ROW = 1e-12
 """Rows whose norm is below this fraction of the largest row norm are treated as constant in ``x``."""
 
+_ILL_CONDITIONED_ROW = 1.5e-8
+"""If HiGHS fails on the exact rows, rows below this fraction (about the square root of the float64
+precision) are held constant too and the LP is solved again: a point it finds still has to pass the forward
+check (then the status says so); anything else is undecided (:class:`~hiqlip_plugin.exceptions.SolverFailedError`)."""
+
 
 @dataclass(frozen=True, eq=False)
 class Realizability:
@@ -171,7 +176,8 @@ def check_realizability(
         ValueError: For a wrong number of patterns, a wrong shape, values other than 0/1 (NaN included),
             a non-positive or non-finite ``margin_cap`` or ``time_limit``, or a malformed box.
         TypeError: If ``time_limit`` is not a number.
-        SolverFailedError: If HiGHS does not report an optimal solution.
+        SolverFailedError: If HiGHS reports no optimal solution and the re-solve with nearly constant rows
+            (norm below ``1.5e-8`` of the largest) held constant finds no verified point: undecided.
         TimeLimitExceeded: If HiGHS stopped at ``time_limit`` before deciding.
 
     Examples:
@@ -194,38 +200,51 @@ def check_realizability(
     g, e = pattern_constraints(network, patterns)
     sigma = 2.0 * np.concatenate([np.asarray(p, dtype=np.float64) for p in patterns]) - 1.0
     norms = np.linalg.norm(g, axis=1)
-    constant = norms <= _CONSTANT_ROW * max(float(norms.max()), 1.0)
-    # as in ReLUNetwork.activation_patterns: on means a positive pre-activation, off a non-positive one
-    wrong = constant & np.where(sigma > 0, e <= 0, e > 0)
-    if np.any(wrong):
-        unit = int(np.flatnonzero(wrong)[0])
-        return Realizability(
-            False,
-            float(np.min(sigma[wrong] * e[wrong])),
-            None,
-            f"hidden unit {unit} (counting across layers) has the constant pre-activation {e[unit]:.6g} on this "
-            f"region, contradicting its pattern value {int(sigma[unit] > 0)}",
+    failure = ""
+    for threshold in (_CONSTANT_ROW, _ILL_CONDITIONED_ROW):
+        constant = norms <= threshold * max(float(norms.max()), 1.0)
+        # as in ReLUNetwork.activation_patterns: on means a positive pre-activation, off a non-positive one
+        wrong = constant & np.where(sigma > 0, e <= 0, e > 0)
+        if np.any(wrong):
+            unit = int(np.flatnonzero(wrong)[0])
+            if failure:  # only nearly constant: some input of size about |e| / ||G|| may still flip it
+                raise SolverFailedError(
+                    f"the realizability LP did not solve, and hidden unit {unit} (counting across layers) has "
+                    f"the nearly constant pre-activation {e[unit]:.6g} (gradient row norm {norms[unit]:.3g}), "
+                    f"against its pattern value {int(sigma[unit] > 0)}: undecided{failure}")
+            return Realizability(
+                False,
+                float(np.min(sigma[wrong] * e[wrong])),
+                None,
+                f"hidden unit {unit} (counting across layers) has the constant pre-activation {e[unit]:.6g} on "
+                f"this region, contradicting its pattern value {int(sigma[unit] > 0)}",
+            )
+        keep = ~constant
+        scale = norms[keep]
+        # sigma_j (G_j x + e_j) / ||G_j|| >= eps   <=>   -sigma_j G_j x / ||G_j|| + eps <= sigma_j e_j / ||G_j||
+        a_ub = np.hstack([-(sigma[keep] / scale)[:, None] * g[keep], np.ones((int(keep.sum()), 1))])
+        b_ub = sigma[keep] * e[keep] / scale
+        objective = np.zeros(d + 1)
+        objective[-1] = -1.0
+        result = linprog(
+            objective,
+            A_ub=a_ub if len(a_ub) else None,
+            b_ub=b_ub if len(b_ub) else None,
+            bounds=bounds,
+            method="highs",
+            options=options,
         )
-    keep = ~constant
-    scale = norms[keep]
-    # sigma_j (G_j x + e_j) / ||G_j|| >= eps   <=>   -sigma_j G_j x / ||G_j|| + eps <= sigma_j e_j / ||G_j||
-    a_ub = np.hstack([-(sigma[keep] / scale)[:, None] * g[keep], np.ones((int(keep.sum()), 1))])
-    b_ub = sigma[keep] * e[keep] / scale
-    objective = np.zeros(d + 1)
-    objective[-1] = -1.0
-    result = linprog(
-        objective,
-        A_ub=a_ub if len(a_ub) else None,
-        b_ub=b_ub if len(b_ub) else None,
-        bounds=bounds,
-        method="highs",
-        options=options,
-    )
-    if result.status == _HIGHS_TIME_LIMIT and time_limit is not None:
-        raise TimeLimitExceeded(
-            f"the realizability LP stopped at its time limit ({time_limit:.3g} s): {result.message}"
-        )
-    if result.status != 0:
+        if result.status == _HIGHS_TIME_LIMIT and time_limit is not None:
+            raise TimeLimitExceeded(
+                f"the realizability LP stopped at its time limit ({time_limit:.3g} s): {result.message}"
+            )
+        if result.status == 0:
+            break
+        # Badly scaled rows (a unit whose pre-activation barely depends on the input) can defeat HiGHS:
+        # solve again with them held constant, and say so.
+        failure = f" (HiGHS failed with the units' exact rows: {result.message}; rows below " \
+                  f"{_ILL_CONDITIONED_ROW:.1e} of the largest norm then held constant)"
+    else:
         raise SolverFailedError(f"the realizability LP did not solve: {result.message}")
     margin = float(result.x[-1])
     point = result.x[:d].copy()
@@ -234,7 +253,10 @@ def check_realizability(
     verified, why = _forward_check(network, patterns, point, norms, keep, MARGIN_TOLERANCE * scale)
     realizable = margin > MARGIN_TOLERANCE * scale and verified
     status = str(result.message) if realizable or margin <= MARGIN_TOLERANCE * scale else f"{result.message}; {why}"
-    return Realizability(realizable, margin, point if realizable else None, status)
+    if failure and not realizable:  # the re-solve dropped rows: only a verified point is an answer
+        raise SolverFailedError(f"the realizability LP did not solve, and its re-solve found no verified point "
+                                f"({status}): undecided{failure}")
+    return Realizability(realizable, margin, point if realizable else None, status + failure)
 
 
 def _forward_check(network: ReLUNetwork, patterns: Sequence[npt.ArrayLike], point: np.ndarray, norms: np.ndarray,
