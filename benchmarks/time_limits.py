@@ -7,8 +7,9 @@ Run ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/time_limits.py`
   10 outputs;
 - ``digits``: ``estimate_lipschitz(digits_mlp(), time_limit=0.5)``;
 - ``cli 784-20-10``: ``hiqlip estimate --network X.npz --time-limit 2`` on a 784-20-10 random net saved with
-  :meth:`~hiqlip_plugin.ReLUNetwork.save`, run as a subprocess; its wall time includes the interpreter's
-  start and imports, timed separately as ``hiqlip --version``;
+  :meth:`~hiqlip_plugin.ReLUNetwork.save`, run as a subprocess; its limit counts from the command's start
+  (imports and loading included), its wall time also includes the interpreter's start, timed with the
+  base imports as ``hiqlip --version``;
 - ``784-64-64-10``: ``outputs=[0, 1], time_limit=10``;
 - ``784-1024-10``: ``outputs=[1]``, ``time_limit=2`` and ``6`` (the widest two-layer net of the witness
   benchmark).

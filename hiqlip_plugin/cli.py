@@ -8,6 +8,9 @@ cluster (``--address ADDR``, or a local cluster). ``hiqlip study run|plot|report
 summarises hardware comparison studies (:mod:`hiqlip_plugin.studies.cli`). ``hiqlip hardware`` reports
 which hardware back ends are configured on this machine, without contacting them.
 
+``--time-limit`` is counted from the start of the command: the imports, loading the network and starting an
+executor use part of it (only the interpreter's own start and the printing of the report come on top).
+
 Every error is one line on stderr, ``hiqlip: error: <what went wrong and what to do>``, with exit status 2
 (a traceback only with ``--debug``); ``hiqlip --version`` prints the installed version.
 
@@ -23,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from hiqlip_plugin._validation import check_time_limit
 from hiqlip_plugin.examples import NETWORKS
 from hiqlip_plugin.network import ReLUNetwork
 
@@ -94,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--exact", default="auto", choices=("auto", "always", "never"), help="exact enumeration")
     estimate.add_argument("--max-subproblem-size", type=int, default=None, help="sampler capacity (spins)")
     estimate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    estimate.add_argument("--time-limit", type=float, default=None, help="overall budget in seconds")
+    estimate.add_argument("--time-limit", type=float, default=None,
+                          help="overall budget in seconds, counted from the command's start (imports, loading the "
+                               "network and starting an executor included)")
     estimate.add_argument("--executor", choices=("dask",), default=None,
                           help="run outputs in parallel on a Dask cluster (needs the 'dask' extra)")
     estimate.add_argument("--address", default=None,
@@ -148,12 +155,16 @@ def _executor(args: argparse.Namespace) -> Iterator[Any]:
 
 
 def _run_estimate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()  # --time-limit covers the imports, the loading and the executor's start too
+    limit = None if args.time_limit is None else check_time_limit(args.time_limit, "--time-limit")
+    from hiqlip_plugin.budget import MIN_SECONDS
     from hiqlip_plugin.lipschitz.estimate import estimate_lipschitz
 
     outputs = _parse_outputs(args.outputs)
     network = _load_network(args)
     exact = {"auto": "auto", "always": True, "never": False}[args.exact]
     with _executor(args) as executor:
+        remaining = None if limit is None else max(limit - (time.perf_counter() - started), MIN_SECONDS)
         report = estimate_lipschitz(
             network,
             outputs=outputs,
@@ -162,7 +173,7 @@ def _run_estimate(args: argparse.Namespace) -> int:
             upper=args.upper,
             exact=exact,
             seed=args.seed,
-            time_limit=args.time_limit,
+            time_limit=remaining,
             progress=not args.no_progress and not args.json,
             executor=executor,
         )

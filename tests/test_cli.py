@@ -34,7 +34,7 @@ def test_estimate_table_for_the_bundled_example(capsys):
     [
         (["estimate", "--example", "digits", "--outputs", "first"], "--outputs must be"),
         (["estimate"], "one of the arguments --example --network is required"),
-        (["estimate", "--example", "digits", "--time-limit", "-1"], "time_limit must be a positive"),
+        (["estimate", "--example", "digits", "--time-limit", "-1"], "--time-limit must be a positive"),
         (["estimate", "--example", "digits", "--outputs", "12"], "out of range"),
         (["estimate", "--network", "missing.npz"], "no such network file"),
         (["estimate", "--example", "digits", "--address", "tcp://x:1"], "--address needs --executor dask"),
@@ -50,7 +50,7 @@ def test_errors_are_one_line_with_exit_status_2(argv, message, capsys):
 
 
 def test_debug_shows_the_traceback():
-    with pytest.raises(ValueError, match="time_limit"):
+    with pytest.raises(ValueError, match="--time-limit"):
         main(["estimate", "--example", "digits", "--time-limit", "-1", "--debug"])
 
 
@@ -112,3 +112,29 @@ def test_hardware_command(capsys):
 def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "hiqlip_plugin.cli", "estimate", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "--network" in result.stdout
+
+
+def test_time_limit_counts_from_the_start_of_the_command(monkeypatch):
+    # Loading the network (here slowed to 0.4 s) uses part of --time-limit: the estimate gets the rest.
+    import time
+
+    from hiqlip_plugin import cli
+    from hiqlip_plugin.lipschitz import estimate
+
+    given: list = []
+    real_load, real_estimate = cli._load_network, estimate.estimate_lipschitz
+
+    def slow_load(args):
+        time.sleep(0.4)
+        return real_load(args)
+
+    def spy(*args, **kwargs):
+        given.append(kwargs["time_limit"])
+        return real_estimate(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_load_network", slow_load)
+    monkeypatch.setattr(estimate, "estimate_lipschitz", spy)
+    assert main(["estimate", "--example", "digits", "--outputs", "0", "--time-limit", "1.0", "--no-progress"]) == 0
+    assert len(given) == 1 and 0 < given[0] <= 0.6
+    assert main(["estimate", "--example", "digits", "--outputs", "0", "--time-limit", "0.2", "--no-progress"]) == 0
+    assert given[1] > 0  # a spent limit still asks for one minimal step, never for zero
