@@ -84,6 +84,24 @@ def check_fraction(value: Any, name: str) -> float:
     return number
 
 
+def check_work_or_time(count: Any, name: str, time_limit: Any) -> tuple[int | None, float | None]:
+    """Validate a fixed amount of work (``count`` >= 0, ``None`` for "until the limit") and a time limit.
+
+    Returns:
+        ``(count, time_limit)``; at least one of them is given (ValueError otherwise).
+
+    Examples:
+        >>> from hiqlip_plugin._validation import check_work_or_time
+        >>> check_work_or_time(6, "num_batches", None), check_work_or_time(None, "num_batches", 0.5)
+        ((6, None), (None, 0.5))
+    """
+    work = None if count is None else check_integer(count, name, 0)
+    limit = None if time_limit is None else check_time_limit(time_limit)
+    if work is None and limit is None:
+        raise ValueError(f"give {name} or time_limit (or both)")
+    return work, limit
+
+
 def check_seed(value: Any, name: str = "seed") -> int | None:
     """Return a seed: ``None`` or a non-negative integer (numpy integers included).
 

@@ -67,7 +67,7 @@ import numpy as np
 import numpy.typing as npt
 from tqdm.auto import tqdm
 
-from hiqlip_plugin._validation import check_integer, check_positive
+from hiqlip_plugin._validation import check_fraction, check_integer, check_work_or_time
 from hiqlip_plugin.exceptions import SamplerOutputError
 from hiqlip_plugin.lipschitz.formulation import (
     Certificate,
@@ -713,7 +713,8 @@ def perturbed_ascent(
         The best :class:`~hiqlip_plugin.lipschitz.formulation.Certificate` found.
 
     Raises:
-        TypeError: If ``network`` is not a ReLUNetwork, or for non-integer counts.
+        TypeError: If ``network`` is not a ReLUNetwork, for non-integer counts, or a perturbation or time
+            limit that is not a number.
         ValueError: For bad patterns or output choices, the l1 norm, a perturbation outside ``(0, 1]``, a
             non-positive time limit, or neither ``num_trials`` nor ``time_limit``.
 
@@ -735,13 +736,8 @@ def perturbed_ascent(
                          "are exact (norm=1 there)")
     c = network.output_direction(output, direction)
     pattern_gradient(network, patterns, c)  # raises ValueError on bad shapes or values
-    trials = None if num_trials is None else check_integer(num_trials, "num_trials", 0)
-    share = float(perturbation)
-    if not 0.0 < share <= 1.0:
-        raise ValueError(f"perturbation must be in (0, 1], got {perturbation!r}")
-    time_limit = None if time_limit is None else check_positive(time_limit, "time_limit")
-    if trials is None and time_limit is None:
-        raise ValueError("give num_trials or time_limit (or both)")
+    trials, time_limit = check_work_or_time(num_trials, "num_trials", time_limit)
+    share = check_fraction(perturbation, "perturbation")
     search = _BlockSearch(network, c, norm, None, {}, seed)
     best = search.polish(search.point([np.asarray(p).astype(np.int8) for p in patterns]))
     flips = min(network.input_dim, max(2, round(share * network.input_dim)))

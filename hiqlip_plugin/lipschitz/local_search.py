@@ -35,7 +35,12 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from hiqlip_plugin._validation import check_integer, check_positive
+from hiqlip_plugin._validation import (
+    check_fraction,
+    check_integer,
+    check_positive,
+    check_work_or_time,
+)
 from hiqlip_plugin.lipschitz.formulation import Certificate, bilinear_matrix
 from hiqlip_plugin.network import ReLUNetwork
 
@@ -502,7 +507,7 @@ def iterated_flip_search(
     Raises:
         ValueError: For a malformed matrix or start, an unknown side, a perturbation outside ``(0, 1]``, or
             neither ``num_batches`` nor ``time_limit``.
-        TypeError: For non-integer counts.
+        TypeError: For non-integer counts, or a perturbation or time limit that is not a number.
 
     Examples:
         >>> import numpy as np
@@ -519,14 +524,9 @@ def iterated_flip_search(
         side = "s" if a.shape[1] <= a.shape[0] else "x"
     if side not in ("x", "s"):
         raise ValueError(f"side must be 'auto', 'x' or 's', got {side!r}")
-    batches = None if num_batches is None else check_integer(num_batches, "num_batches", 0)
+    batches, time_limit = check_work_or_time(num_batches, "num_batches", time_limit)
     batch_size = check_integer(batch_size, "batch_size", 1)
-    share = float(perturbation)
-    if not 0.0 < share <= 1.0:
-        raise ValueError(f"perturbation must be in (0, 1], got {perturbation!r}")
-    time_limit = None if time_limit is None else check_positive(time_limit, "time_limit")
-    if batches is None and time_limit is None:
-        raise ValueError("give num_batches or time_limit (or both)")
+    share = check_fraction(perturbation, "perturbation")
     n = a.shape[1] if side == "s" else a.shape[0]
     given = _starts(initial, n, (0, 1) if side == "s" else (-1, 1), "initial")
     assert given is not None
